@@ -1,0 +1,386 @@
+#include "cost/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace rlplace {
+
+namespace {
+
+// floor(v) as an int, kept within [lo, hi] before the conversion so that far-away
+// points cannot overflow it.
+int floor_clamped(double v, int lo, int hi) {
+  double f = std::floor(v);
+  if (!(f >= lo)) return lo;  // also catches NaN
+  if (f > hi) return hi;
+  return static_cast<int>(f);
+}
+
+double mean_of_largest(std::vector<double>& values, size_t k) {
+  k = std::min(k, values.size());
+  if (k == 0) return 0;
+  std::nth_element(values.begin(), values.begin() + (k - 1), values.end(), std::greater<double>());
+  double sum = 0;
+  for (size_t i = 0; i < k; ++i) sum += values[i];
+  return sum / static_cast<double>(k);
+}
+
+}  // namespace
+
+Evaluator::Evaluator(const Netlist& nl, const CostParams& params)
+    : nl_(nl),
+      params_(params),
+      cols_(params.cols),
+      rows_(params.rows),
+      cells_(params.cols * params.rows),
+      gw_(params.width / params.cols),
+      gh_(params.height / params.rows) {
+  total_net_weight_ = nl.total_net_weight();
+  if (total_net_weight_ == 0) total_net_weight_ = 1;
+
+  // Nets by the placeable node that moves their pins.
+  const int32_t n = nl.num_nodes();
+  std::vector<int32_t> counts(n + 1, 0);
+  std::vector<int32_t> last(n, -1);
+  auto mover = [&](int32_t pin) { return nl.owner[pin] < 0 ? pin : nl.owner[pin]; };
+  for (int32_t net = 0; net < nl.num_nets(); ++net)
+    for (int32_t i = nl.net_begin[net]; i < nl.net_begin[net + 1]; ++i) {
+      int32_t m = mover(nl.net_pins[i]);
+      if (last[m] != net) {
+        last[m] = net;
+        ++counts[m + 1];
+      }
+    }
+  for (int32_t i = 0; i < n; ++i) counts[i + 1] += counts[i];
+  node_net_begin_ = counts;
+  node_nets_.assign(counts[n], 0);
+  std::fill(last.begin(), last.end(), -1);
+  for (int32_t net = 0; net < nl.num_nets(); ++net)
+    for (int32_t i = nl.net_begin[net]; i < nl.net_begin[net + 1]; ++i) {
+      int32_t m = mover(nl.net_pins[i]);
+      if (last[m] != net) {
+        last[m] = net;
+        node_nets_[counts[m]++] = net;
+      }
+    }
+
+  net_hpwl_.assign(nl.num_nets(), 0.0);
+  area_.assign(cells_, 0.0);
+  h_net_.assign(cells_, 0.0);
+  v_net_.assign(cells_, 0.0);
+  h_macro_.assign(cells_, 0.0);
+  v_macro_.assign(cells_, 0.0);
+  cell_stamp_.assign(cells_, -1);
+  reset(Placement::from_netlist(nl));
+}
+
+int Evaluator::cell_col(double x) const { return floor_clamped(x / gw_, 0, cols_ - 1); }
+int Evaluator::cell_row(double y) const { return floor_clamped(y / gh_, 0, rows_ - 1); }
+
+void Evaluator::reset(const Placement& placement) {
+  if (placement.x.size() != static_cast<size_t>(nl_.num_nodes()))
+    throw std::invalid_argument("Evaluator::reset: placement does not match the netlist");
+  p_ = placement;
+  std::fill(area_.begin(), area_.end(), 0.0);
+  std::fill(h_net_.begin(), h_net_.end(), 0.0);
+  std::fill(v_net_.begin(), v_net_.end(), 0.0);
+  std::fill(h_macro_.begin(), h_macro_.end(), 0.0);
+  std::fill(v_macro_.begin(), v_macro_.end(), 0.0);
+  std::fill(net_hpwl_.begin(), net_hpwl_.end(), 0.0);
+  wirelength_ = 0;
+  for (int32_t net = 0; net < nl_.num_nets(); ++net) add_net(net, 1.0);
+  for (int32_t i = 0; i < nl_.num_nodes(); ++i)
+    if (p_.placed[i]) add_node(i, 1.0);
+}
+
+void Evaluator::add_node(int32_t node, double sign) {
+  const NodeKind k = nl_.kind[node];
+  if (is_macro(k) || k == NodeKind::kStdCell) add_area(node, sign);
+  if (k == NodeKind::kHardMacro) add_macro_blockage(node, sign);
+}
+
+void Evaluator::add_net(int32_t net, double sign) {
+  const int32_t begin = nl_.net_begin[net], end = nl_.net_begin[net + 1];
+  const double w = nl_.net_weight[net];
+  if (sign < 0) {
+    wirelength_ -= net_hpwl_[net];
+    net_hpwl_[net] = 0;
+  }
+  // Bounding box and distinct cells of the placed pins; the first cell is the source's.
+  double min_x = 0, max_x = 0, min_y = 0, max_y = 0;
+  bool any = false;
+  ++stamp_;
+  if (stamp_ == INT32_MAX) {
+    std::fill(cell_stamp_.begin(), cell_stamp_.end(), -1);
+    stamp_ = 0;
+  }
+  net_cells_.clear();
+  for (int32_t i = begin; i < end; ++i) {
+    const int32_t pin = nl_.net_pins[i];
+    if (!pin_placed(nl_, p_, pin)) continue;
+    double x, y;
+    pin_position(nl_, p_, pin, x, y);
+    if (!any) {
+      min_x = max_x = x;
+      min_y = max_y = y;
+      any = true;
+    } else {
+      min_x = std::min(min_x, x);
+      max_x = std::max(max_x, x);
+      min_y = std::min(min_y, y);
+      max_y = std::max(max_y, y);
+    }
+    const int32_t cell = cell_row(y) * cols_ + cell_col(x);
+    if (cell_stamp_[cell] != stamp_) {
+      cell_stamp_[cell] = stamp_;
+      net_cells_.push_back(cell);
+    }
+  }
+  if (sign > 0 && any) {
+    net_hpwl_[net] = w * ((max_x - min_x) + (max_y - min_y));
+    wirelength_ += net_hpwl_[net];
+  }
+
+  const double d = sign * w;
+  const int cols = cols_;
+  auto h_run = [&](int row, int c0, int c1) {  // H demand on row over columns [c0, c1)
+    double* h = h_net_.data() + row * cols;
+    for (int c = c0; c < c1; ++c) h[c] += d;
+  };
+  auto v_run = [&](int col, int r0, int r1) {  // V demand on col over rows [r0, r1)
+    for (int r = r0; r < r1; ++r) v_net_[r * cols + col] += d;
+  };
+  auto two_cell = [&](int rs, int cs, int rt, int ct) {
+    h_run(rs, std::min(cs, ct), std::max(cs, ct));
+    v_run(ct, std::min(rs, rt), std::max(rs, rt));
+  };
+  const size_t g = net_cells_.size();
+  if (g < 2) return;
+  const int rs = net_cells_[0] / cols, cs = net_cells_[0] % cols;
+  if (g == 2) {
+    two_cell(rs, cs, net_cells_[1] / cols, net_cells_[1] % cols);
+  } else if (g == 3) {
+    struct Cell { int r, c; };
+    Cell a[3];
+    for (int i = 0; i < 3; ++i) a[i] = {net_cells_[i] / cols, net_cells_[i] % cols};
+    std::sort(a, a + 3, [](const Cell& p, const Cell& q) { return p.c != q.c ? p.c < q.c : p.r < q.r; });
+    const int r1 = a[0].r, c1 = a[0].c, r2 = a[1].r, c2 = a[1].c, r3 = a[2].r, c3 = a[2].c;
+    if (c1 < c2 && c2 < c3 && std::min(r1, r3) < r2 && r2 < std::max(r1, r3)) {
+      h_run(r1, c1, c2);
+      h_run(r2, c2, c3);
+      v_run(c2, std::min(r1, r2), std::max(r1, r2));
+      v_run(c3, std::min(r2, r3), std::max(r2, r3));
+    } else if (c2 == c3 && c1 < c2 && r1 < std::min(r2, r3)) {
+      h_run(r1, c1, c2);
+      v_run(c2, r1, std::max(r2, r3));
+    } else if (r2 == r3) {
+      h_run(r1, c1, c2);
+      h_run(r2, c2, c3);
+      v_run(c2, std::min(r1, r2), std::max(r1, r2));
+    } else {
+      // T shape: the trunk runs along the middle row.
+      std::sort(a, a + 3, [](const Cell& p, const Cell& q) { return p.r != q.r ? p.r < q.r : p.c < q.c; });
+      const int tr1 = a[0].r, tc1 = a[0].c, tr2 = a[1].r, tr3 = a[2].r, tc3 = a[2].c;
+      const int cmin = std::min({a[0].c, a[1].c, a[2].c}), cmax = std::max({a[0].c, a[1].c, a[2].c});
+      h_run(tr2, cmin, cmax);
+      v_run(tc1, std::min(tr1, tr2), std::max(tr1, tr2));
+      v_run(tc3, std::min(tr2, tr3), std::max(tr2, tr3));
+    }
+  } else {
+    for (size_t i = 1; i < g; ++i) two_cell(rs, cs, net_cells_[i] / cols, net_cells_[i] % cols);
+  }
+}
+
+void Evaluator::add_area(int32_t node, double sign) {
+  const double x = p_.x[node], y = p_.y[node];
+  const double hw = nl_.width[node] / 2, hh = nl_.height[node] / 2;
+  const double x_min = x - hw, x_max = x + hw, y_min = y - hh, y_max = y + hh;
+  const int ur_row = floor_clamped(y_max / gh_, -1, rows_ - 1);
+  const int ur_col = floor_clamped(x_max / gw_, -1, cols_ - 1);
+  if (ur_row < 0 || ur_col < 0) return;
+  const int bl_row = floor_clamped(y_min / gh_, 0, rows_);
+  const int bl_col = floor_clamped(x_min / gw_, 0, cols_);
+  for (int r = bl_row; r <= ur_row; ++r) {
+    const double dy = std::min(y_max, (r + 1) * gh_) - std::max(y_min, r * gh_);
+    if (dy < 0) continue;
+    for (int c = bl_col; c <= ur_col; ++c) {
+      const double dx = std::min(x_max, (c + 1) * gw_) - std::max(x_min, c * gw_);
+      if (dx >= 0) area_[r * cols_ + c] += sign * (dx * dy);
+    }
+  }
+}
+
+void Evaluator::add_macro_blockage(int32_t node, double sign) {
+  const double x = p_.x[node], y = p_.y[node];
+  const double hw = nl_.width[node] / 2, hh = nl_.height[node] / 2;
+  const double x_min = x - hw, x_max = x + hw, y_min = y - hh, y_max = y + hh;
+  const int ur_row = floor_clamped(y_max / gh_, -1, rows_ - 1);
+  const int ur_col = floor_clamped(x_max / gw_, -1, cols_ - 1);
+  if (ur_row < 0 || ur_col < 0) return;
+  const int bl_row = floor_clamped(y_min / gh_, 0, rows_);
+  const int bl_col = floor_clamped(x_min / gw_, 0, cols_);
+  // Overlap extents count only when the macro overlaps the cell in both directions.
+  auto extents = [&](int r, int c, double& dx, double& dy) {
+    dx = std::min(x_max, (c + 1) * gw_) - std::max(x_min, c * gw_);
+    dy = std::min(y_max, (r + 1) * gh_) - std::max(y_min, r * gh_);
+    if (!(dx > 0 && dy > 0)) dx = dy = 0;
+  };
+  const double v_alloc = params_.v_macro_alloc, h_alloc = params_.h_macro_alloc;
+  bool partial_v = false, partial_h = false;
+  for (int r = bl_row; r <= ur_row; ++r) {
+    for (int c = bl_col; c <= ur_col; ++c) {
+      double dx, dy;
+      extents(r, c, dx, dy);
+      if (ur_row != bl_row && (r == bl_row || r == ur_row) && std::abs(dy - gh_) > 1e-5) partial_v = true;
+      if (ur_col != bl_col && (c == bl_col || c == ur_col) && std::abs(dx - gw_) > 1e-5) partial_h = true;
+      v_macro_[r * cols_ + c] += sign * (dx * v_alloc);
+      h_macro_[r * cols_ + c] += sign * (dy * h_alloc);
+    }
+  }
+  // A macro only partly covering its end rows (columns) leaves its top row's V (right
+  // column's H) blockage out, as Circuit Training's evaluator does.
+  if (partial_v) {
+    for (int c = bl_col; c <= ur_col; ++c) {
+      double dx, dy;
+      extents(ur_row, c, dx, dy);
+      v_macro_[ur_row * cols_ + c] -= sign * (dx * v_alloc);
+    }
+  }
+  if (partial_h) {
+    for (int r = bl_row; r <= ur_row; ++r) {
+      double dx, dy;
+      extents(r, ur_col, dx, dy);
+      h_macro_[r * cols_ + ur_col] -= sign * (dy * h_alloc);
+    }
+  }
+}
+
+template <class F>
+void Evaluator::with_nets_updated(int32_t node, F&& change) {
+  const int32_t b = node_net_begin_[node], e = node_net_begin_[node + 1];
+  for (int32_t i = b; i < e; ++i) add_net(node_nets_[i], -1.0);
+  if (p_.placed[node]) add_node(node, -1.0);
+  change();
+  if (p_.placed[node]) add_node(node, 1.0);
+  for (int32_t i = b; i < e; ++i) add_net(node_nets_[i], 1.0);
+}
+
+void Evaluator::move(int32_t node, double x, double y) {
+  with_nets_updated(node, [&] {
+    p_.x[node] = x;
+    p_.y[node] = y;
+  });
+}
+
+void Evaluator::set_orientation(int32_t node, Orientation o) {
+  with_nets_updated(node, [&] { p_.orientation[node] = o; });
+}
+
+void Evaluator::place(int32_t node, double x, double y) {
+  with_nets_updated(node, [&] {
+    p_.x[node] = x;
+    p_.y[node] = y;
+    p_.placed[node] = 1;
+  });
+}
+
+void Evaluator::unplace(int32_t node) {
+  with_nets_updated(node, [&] { p_.placed[node] = 0; });
+}
+
+std::vector<double> Evaluator::density_grid() const {
+  std::vector<double> d(cells_);
+  const double cell_area = gw_ * gh_;
+  for (int i = 0; i < cells_; ++i) d[i] = area_[i] / cell_area;
+  return d;
+}
+
+void Evaluator::congestion_grids(std::vector<double>& h, std::vector<double>& v) const {
+  h.assign(cells_, 0.0);
+  v.assign(cells_, 0.0);
+  const int k = params_.smoothing_range();
+  // V demand spreads along its row, H demand along its column, each cell's share divided
+  // by the number of cells in range.
+  for (int r = 0; r < rows_; ++r)
+    for (int c = 0; c < cols_; ++c) {
+      const int lo = std::max(0, c - k), hi = std::min(cols_ - 1, c + k);
+      const double share = v_net_[r * cols_ + c] / (hi - lo + 1);
+      if (share == 0) continue;
+      for (int cc = lo; cc <= hi; ++cc) v[r * cols_ + cc] += share;
+    }
+  for (int r = 0; r < rows_; ++r)
+    for (int c = 0; c < cols_; ++c) {
+      const int lo = std::max(0, r - k), hi = std::min(rows_ - 1, r + k);
+      const double share = h_net_[r * cols_ + c] / (hi - lo + 1);
+      if (share == 0) continue;
+      for (int rr = lo; rr <= hi; ++rr) h[rr * cols_ + c] += share;
+    }
+  const double v_norm = gw_ * params_.v_routes_per_micron, h_norm = gh_ * params_.h_routes_per_micron;
+  for (int i = 0; i < cells_; ++i) {
+    v[i] = (v[i] + v_macro_[i]) / v_norm;
+    h[i] = (h[i] + h_macro_[i]) / h_norm;
+  }
+}
+
+Costs Evaluator::costs() const {
+  Costs c;
+  c.wirelength = wirelength_;
+  c.wirelength_cost = wirelength_ / ((params_.width + params_.height) * total_net_weight_);
+
+  std::vector<double> density = density_grid();
+  const size_t k_density = std::max<size_t>(1, static_cast<size_t>(std::floor(0.1 * cells_)));
+  c.density_cost = 0.5 * mean_of_largest(density, k_density);
+
+  std::vector<double> h, v;
+  congestion_grids(h, v);
+  v.insert(v.end(), h.begin(), h.end());
+  const size_t k_cong = std::max<size_t>(1, static_cast<size_t>(std::floor(0.05 * 2 * cells_)));
+  c.congestion_cost = mean_of_largest(v, k_cong);
+
+  c.proxy_cost = params_.wirelength_weight * c.wirelength_cost + params_.density_weight * c.density_cost +
+                 params_.congestion_weight * c.congestion_cost;
+  return c;
+}
+
+LegalityReport Evaluator::legality() const {
+  LegalityReport rep;
+  struct Box { double x, y, hw, hh; };
+  std::vector<Box> boxes;
+  boxes.reserve(nl_.hard_macros.size());
+  const double tol = 1e-9 * std::max(params_.width, params_.height);
+  for (int32_t m : nl_.hard_macros) {
+    if (!p_.placed[m]) continue;
+    const Box b{p_.x[m], p_.y[m], nl_.width[m] / 2, nl_.height[m] / 2};
+    if (b.x - b.hw < -tol || b.y - b.hh < -tol || b.x + b.hw > params_.width + tol ||
+        b.y + b.hh > params_.height + tol)
+      ++rep.out_of_canvas;
+    for (const Blockage& bl : params_.blockages) {
+      if (bl.rate < 1) continue;
+      if (std::min(b.x + b.hw, bl.max_x) - std::max(b.x - b.hw, bl.min_x) > 0 &&
+          std::min(b.y + b.hh, bl.max_y) - std::max(b.y - b.hh, bl.min_y) > 0) {
+        ++rep.on_blockage;
+        break;
+      }
+    }
+    boxes.push_back(b);
+  }
+  // Sweep in x: only pairs whose x extents meet can overlap.
+  std::sort(boxes.begin(), boxes.end(), [](const Box& a, const Box& b) { return a.x - a.hw < b.x - b.hw; });
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    const Box& a = boxes[i];
+    for (size_t j = i + 1; j < boxes.size() && boxes[j].x - boxes[j].hw < a.x + a.hw + tol; ++j) {
+      const Box& b = boxes[j];
+      const double ox = a.hw + b.hw - std::abs(a.x - b.x);
+      const double oy = a.hh + b.hh - std::abs(a.y - b.y);
+      if (ox > 0 && oy > 0) {
+        ++rep.overlap_count;
+        rep.overlap_area += ox * oy;
+      }
+    }
+  }
+  return rep;
+}
+
+}  // namespace rlplace

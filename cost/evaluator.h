@@ -1,0 +1,90 @@
+// The proxy cost of a placement (wirelength, density, congestion), evaluated in full or
+// kept up to date as single nodes move. Definitions: shared/docs/proxy-cost.md, whose
+// rules this follows to the operation (cell lookup, overlap clipping, the 3-cell routing
+// cases, the partial-overlap rule for macro routing blockage).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cost/params.h"
+#include "netlists/netlist.h"
+#include "netlists/placement.h"
+
+namespace rlplace {
+
+struct Costs {
+  double wirelength = 0;  // sum of weight * HPWL, microns
+  double wirelength_cost = 0;
+  double density_cost = 0;
+  double congestion_cost = 0;
+  double proxy_cost = 0;  // weighted by the CostParams weights
+};
+
+struct LegalityReport {
+  int overlap_count = 0;      // overlapping pairs of placed hard macros
+  double overlap_area = 0;    // their summed overlap area
+  int out_of_canvas = 0;      // placed hard macros not wholly inside the canvas
+  int on_blockage = 0;        // placed hard macros overlapping a blockage of rate 1
+  bool legal() const { return overlap_count == 0 && out_of_canvas == 0 && on_blockage == 0; }
+};
+
+class Evaluator {
+ public:
+  Evaluator(const Netlist& nl, const CostParams& params);
+
+  // Full evaluation: recomputes every array from `placement`.
+  void reset(const Placement& placement);
+
+  // Incremental updates: each touches only the nets of `node` and the cells it covers.
+  // `node` must be a macro, port or standard cell.
+  void move(int32_t node, double x, double y);
+  void set_orientation(int32_t node, Orientation o);
+  void place(int32_t node, double x, double y);
+  void unplace(int32_t node);
+
+  Costs costs() const;
+  LegalityReport legality() const;
+
+  const Placement& placement() const { return p_; }
+  const Netlist& netlist() const { return nl_; }
+  const CostParams& params() const { return params_; }
+
+  // Per grid cell, row-major from the bottom-left: the density and the total H and V
+  // routing congestion (net demand smoothed, plus macro blockage, normalised).
+  std::vector<double> density_grid() const;
+  void congestion_grids(std::vector<double>& h, std::vector<double>& v) const;
+
+ private:
+  int cell_col(double x) const;
+  int cell_row(double y) const;
+  void add_net(int32_t net, double sign);  // HPWL and routing demand of one net
+  void add_area(int32_t node, double sign);
+  void add_macro_blockage(int32_t node, double sign);
+  void add_node(int32_t node, double sign);     // area and blockage of a placed node
+  template <class F>
+  void with_nets_updated(int32_t node, F&& change);
+
+  const Netlist& nl_;
+  CostParams params_;
+  Placement p_;
+  int cols_, rows_, cells_;
+  double gw_, gh_;
+  double total_net_weight_;
+
+  // The nets touching each node's pins, distinct, CSR over nodes.
+  std::vector<int32_t> node_net_begin_, node_nets_;
+
+  std::vector<double> net_hpwl_;  // weighted
+  double wirelength_ = 0;
+  std::vector<double> area_;            // covered area per cell
+  std::vector<double> h_net_, v_net_;   // raw routing demand of nets
+  std::vector<double> h_macro_, v_macro_;
+
+  // Scratch for routing one net.
+  mutable std::vector<int32_t> cell_stamp_;
+  int32_t stamp_ = 0;
+  std::vector<int32_t> net_cells_;
+};
+
+}  // namespace rlplace

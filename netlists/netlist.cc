@@ -1,0 +1,107 @@
+#include "netlists/netlist.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace rlplace {
+
+namespace {
+constexpr std::array<std::string_view, 8> kOrientationNames = {"N", "FN", "S", "FS",
+                                                               "E", "FE", "W", "FW"};
+}
+
+std::string_view to_string(Orientation o) { return kOrientationNames[static_cast<int>(o)]; }
+
+std::optional<Orientation> parse_orientation(std::string_view s) {
+  for (size_t i = 0; i < kOrientationNames.size(); ++i) {
+    const auto& n = kOrientationNames[i];
+    if (n.size() == s.size() &&
+        std::equal(n.begin(), n.end(), s.begin(),
+                   [](char a, char b) { return a == std::toupper(static_cast<unsigned char>(b)); }))
+      return static_cast<Orientation>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(NodeKind k) {
+  switch (k) {
+    case NodeKind::kHardMacro: return "hard macro";
+    case NodeKind::kSoftMacro: return "soft macro";
+    case NodeKind::kPort: return "port";
+    case NodeKind::kStdCell: return "standard cell";
+    case NodeKind::kHardMacroPin: return "hard macro pin";
+    case NodeKind::kSoftMacroPin: return "soft macro pin";
+  }
+  return "?";
+}
+
+int32_t Netlist::find(std::string_view node_name) const {
+  auto it = index.find(std::string(node_name));
+  return it == index.end() ? -1 : it->second;
+}
+
+double Netlist::total_area() const {
+  double area = 0;
+  for (int32_t i = 0; i < num_nodes(); ++i)
+    if (is_macro(kind[i]) || kind[i] == NodeKind::kStdCell) area += width[i] * height[i];
+  return area;
+}
+
+double Netlist::total_net_weight() const {
+  double total = 0;
+  for (double w : net_weight) total += w;
+  return total;
+}
+
+void Netlist::finalize(const std::vector<std::vector<int32_t>>& sinks) {
+  const int32_t n = num_nodes();
+  index.clear();
+  index.reserve(n);
+  for (int32_t i = 0; i < n; ++i) index.emplace(name[i], i);
+
+  hard_macros.clear(); soft_macros.clear(); ports.clear(); stdcells.clear(); macros.clear();
+  for (int32_t i = 0; i < n; ++i) {
+    switch (kind[i]) {
+      case NodeKind::kHardMacro: hard_macros.push_back(i); macros.push_back(i); break;
+      case NodeKind::kSoftMacro: soft_macros.push_back(i); macros.push_back(i); break;
+      case NodeKind::kPort: ports.push_back(i); break;
+      case NodeKind::kStdCell: stdcells.push_back(i); break;
+      default: break;
+    }
+  }
+
+  // Pins per macro, in node order.
+  pin_begin.assign(n + 1, 0);
+  for (int32_t i = 0; i < n; ++i)
+    if (owner[i] >= 0) ++pin_begin[owner[i] + 1];
+  for (int32_t i = 0; i < n; ++i) pin_begin[i + 1] += pin_begin[i];
+  pins.assign(pin_begin[n], -1);
+  {
+    std::vector<int32_t> fill(pin_begin.begin(), pin_begin.end() - 1);
+    for (int32_t i = 0; i < n; ++i)
+      if (owner[i] >= 0) pins[fill[owner[i]]++] = i;
+  }
+
+  // One net per driver with at least one sink; duplicate sinks dropped as Circuit
+  // Training's converter does.
+  net_begin.assign(1, 0);
+  net_pins.clear();
+  net_weight.clear();
+  std::vector<int32_t> seen(n, -1);
+  for (int32_t d = 0; d < n; ++d) {
+    if (d >= static_cast<int32_t>(sinks.size()) || sinks[d].empty()) continue;
+    const int32_t net = num_nets();
+    net_pins.push_back(d);
+    seen[d] = net;
+    for (int32_t s : sinks[d]) {
+      if (seen[s] == net) continue;
+      seen[s] = net;
+      net_pins.push_back(s);
+    }
+    net_begin.push_back(static_cast<int32_t>(net_pins.size()));
+    net_weight.push_back(weight[d]);
+  }
+}
+
+}  // namespace rlplace

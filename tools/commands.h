@@ -1,0 +1,28 @@
+// The subcommands of `rlplace`. Each registers its options on the app and returns the
+// function that runs it.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "cost/params.h"
+
+namespace rlplace::tools {
+
+using Run = std::function<int()>;
+
+// --width, --height, --cols, ... : one flag per cost parameter, and --config FILE.json.
+struct CostFlags {
+  CostOverrides overrides;
+  std::string config;
+  void add_to(CLI::App& cmd);
+  // The overrides with the config file's values filled in where no flag gave one.
+  CostOverrides resolve() const;
+};
+
+// Each registers a subcommand whose parse sets `chosen` to the function that runs it.
+void add_eval(CLI::App& app, Run& chosen);
+void add_bench(CLI::App& app, Run& chosen);
+
+}  // namespace rlplace::tools
