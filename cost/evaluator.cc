@@ -18,12 +18,22 @@ int floor_clamped(double v, int lo, int hi) {
   return static_cast<int>(f);
 }
 
-double mean_of_largest(std::vector<double>& values, size_t k) {
+// The mean of the k largest values. `threshold` is a guess of the k-th largest (the last
+// answer): when it is close, only the few values above it are selected. The k values are
+// summed in descending order, so the result depends only on the values.
+double mean_of_largest(const std::vector<double>& values, size_t k, double& threshold,
+                       std::vector<double>& scratch) {
   k = std::min(k, values.size());
   if (k == 0) return 0;
-  std::nth_element(values.begin(), values.begin() + (k - 1), values.end(), std::greater<double>());
+  scratch.clear();
+  for (double v : values)
+    if (v >= threshold) scratch.push_back(v);
+  if (scratch.size() < k || scratch.size() > 4 * k + 64) scratch.assign(values.begin(), values.end());
+  std::nth_element(scratch.begin(), scratch.begin() + (k - 1), scratch.end(), std::greater<double>());
+  std::sort(scratch.begin(), scratch.begin() + k, std::greater<double>());
   double sum = 0;
-  for (size_t i = 0; i < k; ++i) sum += values[i];
+  for (size_t i = 0; i < k; ++i) sum += scratch[i];
+  threshold = scratch[k - 1];
   return sum / static_cast<double>(k);
 }
 
@@ -66,10 +76,16 @@ Evaluator::Evaluator(const Netlist& nl, const CostParams& params)
       }
     }
 
+  pin_mover_.resize(nl.net_pins.size());
+  for (size_t j = 0; j < nl.net_pins.size(); ++j) pin_mover_[j] = mover(nl.net_pins[j]);
+  pin_ox_.assign(nl.net_pins.size(), 0.0);
+  pin_oy_.assign(nl.net_pins.size(), 0.0);
+  net_cells_.assign(nl.net_pins.size(), 0);
+  net_cell_count_.assign(nl.num_nets(), 0);
   net_hpwl_.assign(nl.num_nets(), 0.0);
   area_.assign(cells_, 0.0);
-  h_net_.assign(cells_, 0.0);
-  v_net_.assign(cells_, 0.0);
+  h_diff_.assign(static_cast<size_t>(rows_) * (cols_ + 1), 0.0);
+  v_diff_.assign(static_cast<size_t>(cols_) * (rows_ + 1), 0.0);
   h_macro_.assign(cells_, 0.0);
   v_macro_.assign(cells_, 0.0);
   cell_stamp_.assign(cells_, -1);
@@ -84,13 +100,20 @@ void Evaluator::reset(const Placement& placement) {
     throw std::invalid_argument("Evaluator::reset: placement does not match the netlist");
   p_ = placement;
   std::fill(area_.begin(), area_.end(), 0.0);
-  std::fill(h_net_.begin(), h_net_.end(), 0.0);
-  std::fill(v_net_.begin(), v_net_.end(), 0.0);
+  std::fill(h_diff_.begin(), h_diff_.end(), 0.0);
+  std::fill(v_diff_.begin(), v_diff_.end(), 0.0);
   std::fill(h_macro_.begin(), h_macro_.end(), 0.0);
   std::fill(v_macro_.begin(), v_macro_.end(), 0.0);
-  std::fill(net_hpwl_.begin(), net_hpwl_.end(), 0.0);
+  for (size_t j = 0; j < nl_.net_pins.size(); ++j) {
+    const int32_t pin = nl_.net_pins[j], m = pin_mover_[j];
+    if (m == pin) {
+      pin_ox_[j] = pin_oy_[j] = 0;
+    } else {
+      orient_offset(p_.orientation[m], nl_.pin_dx[pin], nl_.pin_dy[pin], pin_ox_[j], pin_oy_[j]);
+    }
+  }
   wirelength_ = 0;
-  for (int32_t net = 0; net < nl_.num_nets(); ++net) add_net(net, 1.0);
+  for (int32_t net = 0; net < nl_.num_nets(); ++net) add_net(net);
   for (int32_t i = 0; i < nl_.num_nodes(); ++i)
     if (p_.placed[i]) add_node(i, 1.0);
 }
@@ -101,27 +124,34 @@ void Evaluator::add_node(int32_t node, double sign) {
   if (k == NodeKind::kHardMacro) add_macro_blockage(node, sign);
 }
 
-void Evaluator::add_net(int32_t net, double sign) {
-  const int32_t begin = nl_.net_begin[net], end = nl_.net_begin[net + 1];
-  const double w = nl_.net_weight[net];
-  if (sign < 0) {
-    wirelength_ -= net_hpwl_[net];
-    net_hpwl_[net] = 0;
+void Evaluator::orient_pins(int32_t node) {
+  const int32_t b = node_net_begin_[node], e = node_net_begin_[node + 1];
+  const Orientation o = p_.orientation[node];
+  for (int32_t i = b; i < e; ++i) {
+    const int32_t net = node_nets_[i];
+    for (int32_t j = nl_.net_begin[net]; j < nl_.net_begin[net + 1]; ++j)
+      if (pin_mover_[j] == node) {
+        const int32_t pin = nl_.net_pins[j];
+        orient_offset(o, nl_.pin_dx[pin], nl_.pin_dy[pin], pin_ox_[j], pin_oy_[j]);
+      }
   }
+}
+
+void Evaluator::add_net(int32_t net) {
+  const int32_t begin = nl_.net_begin[net], end = nl_.net_begin[net + 1];
   // Bounding box and distinct cells of the placed pins; the first cell is the source's.
   double min_x = 0, max_x = 0, min_y = 0, max_y = 0;
   bool any = false;
-  ++stamp_;
-  if (stamp_ == INT32_MAX) {
+  if (++stamp_ == INT32_MAX) {
     std::fill(cell_stamp_.begin(), cell_stamp_.end(), -1);
     stamp_ = 0;
   }
-  net_cells_.clear();
+  int32_t* cells = net_cells_.data() + begin;
+  int32_t count = 0;
   for (int32_t i = begin; i < end; ++i) {
-    const int32_t pin = nl_.net_pins[i];
-    if (!pin_placed(nl_, p_, pin)) continue;
-    double x, y;
-    pin_position(nl_, p_, pin, x, y);
+    const int32_t m = pin_mover_[i];
+    if (!p_.placed[m]) continue;
+    const double x = p_.x[m] + pin_ox_[i], y = p_.y[m] + pin_oy_[i];
     if (!any) {
       min_x = max_x = x;
       min_y = max_y = y;
@@ -135,36 +165,52 @@ void Evaluator::add_net(int32_t net, double sign) {
     const int32_t cell = cell_row(y) * cols_ + cell_col(x);
     if (cell_stamp_[cell] != stamp_) {
       cell_stamp_[cell] = stamp_;
-      net_cells_.push_back(cell);
+      cells[count++] = cell;
     }
   }
-  if (sign > 0 && any) {
-    net_hpwl_[net] = w * ((max_x - min_x) + (max_y - min_y));
-    wirelength_ += net_hpwl_[net];
-  }
+  net_cell_count_[net] = count;
+  const double w = nl_.net_weight[net];
+  net_hpwl_[net] = any ? w * ((max_x - min_x) + (max_y - min_y)) : 0.0;
+  wirelength_ += net_hpwl_[net];
+  route(net, w);
+}
 
-  const double d = sign * w;
+void Evaluator::remove_net(int32_t net) {
+  wirelength_ -= net_hpwl_[net];
+  net_hpwl_[net] = 0;
+  route(net, -nl_.net_weight[net]);
+  net_cell_count_[net] = 0;
+}
+
+void Evaluator::route(int32_t net, double d) {
+  const int32_t g = net_cell_count_[net];
+  if (g < 2) return;
+  const int32_t* cells = net_cells_.data() + nl_.net_begin[net];
   const int cols = cols_;
+  double* h_diff = h_diff_.data();
+  double* v_diff = v_diff_.data();
+  const int h_stride = cols_ + 1, v_stride = rows_ + 1;
   auto h_run = [&](int row, int c0, int c1) {  // H demand on row over columns [c0, c1)
-    double* h = h_net_.data() + row * cols;
-    for (int c = c0; c < c1; ++c) h[c] += d;
+    if (c0 == c1) return;
+    h_diff[row * h_stride + c0] += d;
+    h_diff[row * h_stride + c1] -= d;
   };
   auto v_run = [&](int col, int r0, int r1) {  // V demand on col over rows [r0, r1)
-    for (int r = r0; r < r1; ++r) v_net_[r * cols + col] += d;
+    if (r0 == r1) return;
+    v_diff[col * v_stride + r0] += d;
+    v_diff[col * v_stride + r1] -= d;
   };
   auto two_cell = [&](int rs, int cs, int rt, int ct) {
     h_run(rs, std::min(cs, ct), std::max(cs, ct));
     v_run(ct, std::min(rs, rt), std::max(rs, rt));
   };
-  const size_t g = net_cells_.size();
-  if (g < 2) return;
-  const int rs = net_cells_[0] / cols, cs = net_cells_[0] % cols;
+  const int rs = cells[0] / cols, cs = cells[0] % cols;
   if (g == 2) {
-    two_cell(rs, cs, net_cells_[1] / cols, net_cells_[1] % cols);
+    two_cell(rs, cs, cells[1] / cols, cells[1] % cols);
   } else if (g == 3) {
     struct Cell { int r, c; };
     Cell a[3];
-    for (int i = 0; i < 3; ++i) a[i] = {net_cells_[i] / cols, net_cells_[i] % cols};
+    for (int i = 0; i < 3; ++i) a[i] = {cells[i] / cols, cells[i] % cols};
     std::sort(a, a + 3, [](const Cell& p, const Cell& q) { return p.c != q.c ? p.c < q.c : p.r < q.r; });
     const int r1 = a[0].r, c1 = a[0].c, r2 = a[1].r, c2 = a[1].c, r3 = a[2].r, c3 = a[2].c;
     if (c1 < c2 && c2 < c3 && std::min(r1, r3) < r2 && r2 < std::max(r1, r3)) {
@@ -182,14 +228,13 @@ void Evaluator::add_net(int32_t net, double sign) {
     } else {
       // T shape: the trunk runs along the middle row.
       std::sort(a, a + 3, [](const Cell& p, const Cell& q) { return p.r != q.r ? p.r < q.r : p.c < q.c; });
-      const int tr1 = a[0].r, tc1 = a[0].c, tr2 = a[1].r, tr3 = a[2].r, tc3 = a[2].c;
       const int cmin = std::min({a[0].c, a[1].c, a[2].c}), cmax = std::max({a[0].c, a[1].c, a[2].c});
-      h_run(tr2, cmin, cmax);
-      v_run(tc1, std::min(tr1, tr2), std::max(tr1, tr2));
-      v_run(tc3, std::min(tr2, tr3), std::max(tr2, tr3));
+      h_run(a[1].r, cmin, cmax);
+      v_run(a[0].c, std::min(a[0].r, a[1].r), std::max(a[0].r, a[1].r));
+      v_run(a[2].c, std::min(a[1].r, a[2].r), std::max(a[1].r, a[2].r));
     }
   } else {
-    for (size_t i = 1; i < g; ++i) two_cell(rs, cs, net_cells_[i] / cols, net_cells_[i] % cols);
+    for (int32_t i = 1; i < g; ++i) two_cell(rs, cs, cells[i] / cols, cells[i] % cols);
   }
 }
 
@@ -260,11 +305,11 @@ void Evaluator::add_macro_blockage(int32_t node, double sign) {
 template <class F>
 void Evaluator::with_nets_updated(int32_t node, F&& change) {
   const int32_t b = node_net_begin_[node], e = node_net_begin_[node + 1];
-  for (int32_t i = b; i < e; ++i) add_net(node_nets_[i], -1.0);
+  for (int32_t i = b; i < e; ++i) remove_net(node_nets_[i]);
   if (p_.placed[node]) add_node(node, -1.0);
   change();
   if (p_.placed[node]) add_node(node, 1.0);
-  for (int32_t i = b; i < e; ++i) add_net(node_nets_[i], 1.0);
+  for (int32_t i = b; i < e; ++i) add_net(node_nets_[i]);
 }
 
 void Evaluator::move(int32_t node, double x, double y) {
@@ -275,7 +320,10 @@ void Evaluator::move(int32_t node, double x, double y) {
 }
 
 void Evaluator::set_orientation(int32_t node, Orientation o) {
-  with_nets_updated(node, [&] { p_.orientation[node] = o; });
+  with_nets_updated(node, [&] {
+    p_.orientation[node] = o;
+    orient_pins(node);
+  });
 }
 
 void Evaluator::place(int32_t node, double x, double y) {
@@ -298,25 +346,49 @@ std::vector<double> Evaluator::density_grid() const {
 }
 
 void Evaluator::congestion_grids(std::vector<double>& h, std::vector<double>& v) const {
-  h.assign(cells_, 0.0);
-  v.assign(cells_, 0.0);
+  // Net demand per cell, from the difference arrays.
+  std::vector<double>& h_net = scratch_c_;
+  std::vector<double>& v_net = scratch_d_;
+  h_net.resize(cells_);
+  v_net.resize(cells_);
+  for (int r = 0; r < rows_; ++r) {
+    double run = 0;
+    for (int c = 0; c < cols_; ++c) {
+      run += h_diff_[r * (cols_ + 1) + c];
+      h_net[r * cols_ + c] = run;
+    }
+  }
+  for (int c = 0; c < cols_; ++c) {
+    double run = 0;
+    for (int r = 0; r < rows_; ++r) {
+      run += v_diff_[c * (rows_ + 1) + r];
+      v_net[r * cols_ + c] = run;
+    }
+  }
   const int k = params_.smoothing_range();
-  // V demand spreads along its row, H demand along its column, each cell's share divided
-  // by the number of cells in range.
-  for (int r = 0; r < rows_; ++r)
-    for (int c = 0; c < cols_; ++c) {
-      const int lo = std::max(0, c - k), hi = std::min(cols_ - 1, c + k);
-      const double share = v_net_[r * cols_ + c] / (hi - lo + 1);
-      if (share == 0) continue;
-      for (int cc = lo; cc <= hi; ++cc) v[r * cols_ + cc] += share;
-    }
-  for (int r = 0; r < rows_; ++r)
-    for (int c = 0; c < cols_; ++c) {
-      const int lo = std::max(0, r - k), hi = std::min(rows_ - 1, r + k);
-      const double share = h_net_[r * cols_ + c] / (hi - lo + 1);
-      if (share == 0) continue;
-      for (int rr = lo; rr <= hi; ++rr) h[rr * cols_ + c] += share;
-    }
+  if (k == 0) {
+    h = h_net;
+    v = v_net;
+  } else {
+    // V demand spreads along its row, H demand along its column, each cell's share
+    // divided by the number of cells in range.
+    h.assign(cells_, 0.0);
+    v.assign(cells_, 0.0);
+    for (int r = 0; r < rows_; ++r)
+      for (int c = 0; c < cols_; ++c) {
+        const int lo = std::max(0, c - k), hi = std::min(cols_ - 1, c + k);
+        const double share = v_net[r * cols_ + c] / (hi - lo + 1);
+        if (share == 0) continue;
+        for (int cc = lo; cc <= hi; ++cc) v[r * cols_ + cc] += share;
+      }
+    for (int r = 0; r < rows_; ++r)
+      for (int c = 0; c < cols_; ++c) {
+        const int lo = std::max(0, r - k), hi = std::min(rows_ - 1, r + k);
+        const double share = h_net[r * cols_ + c] / (hi - lo + 1);
+        if (share == 0) continue;
+        for (int rr = lo; rr <= hi; ++rr) h[rr * cols_ + c] += share;
+      }
+  }
   const double v_norm = gw_ * params_.v_routes_per_micron, h_norm = gh_ * params_.h_routes_per_micron;
   for (int i = 0; i < cells_; ++i) {
     v[i] = (v[i] + v_macro_[i]) / v_norm;
@@ -329,15 +401,19 @@ Costs Evaluator::costs() const {
   c.wirelength = wirelength_;
   c.wirelength_cost = wirelength_ / ((params_.width + params_.height) * total_net_weight_);
 
-  std::vector<double> density = density_grid();
+  std::vector<double>& grid = scratch_a_;
+  std::vector<double>& select = scratch_b_;
+  grid.resize(cells_);
+  const double cell_area = gw_ * gh_;
+  for (int i = 0; i < cells_; ++i) grid[i] = area_[i] / cell_area;
   const size_t k_density = std::max<size_t>(1, static_cast<size_t>(std::floor(0.1 * cells_)));
-  c.density_cost = 0.5 * mean_of_largest(density, k_density);
+  c.density_cost = 0.5 * mean_of_largest(grid, k_density, density_threshold_, select);
 
-  std::vector<double> h, v;
-  congestion_grids(h, v);
-  v.insert(v.end(), h.begin(), h.end());
+  std::vector<double>& h = scratch_e_;
+  congestion_grids(h, grid);  // grid = V
+  grid.insert(grid.end(), h.begin(), h.end());
   const size_t k_cong = std::max<size_t>(1, static_cast<size_t>(std::floor(0.05 * 2 * cells_)));
-  c.congestion_cost = mean_of_largest(v, k_cong);
+  c.congestion_cost = mean_of_largest(grid, k_cong, congestion_threshold_, select);
 
   c.proxy_cost = params_.wirelength_weight * c.wirelength_cost + params_.density_weight * c.density_cost +
                  params_.congestion_weight * c.congestion_cost;

@@ -58,7 +58,10 @@ class Evaluator {
  private:
   int cell_col(double x) const;
   int cell_row(double y) const;
-  void add_net(int32_t net, double sign);  // HPWL and routing demand of one net
+  void add_net(int32_t net);     // HPWL and routing demand of one net, from the positions
+  void remove_net(int32_t net);  // takes back what add_net added, from its cached cells
+  void route(int32_t net, double d);  // demand d along the net's cached cells
+  void orient_pins(int32_t node);  // refresh the oriented offsets of a macro's pins
   void add_area(int32_t node, double sign);
   void add_macro_blockage(int32_t node, double sign);
   void add_node(int32_t node, double sign);     // area and blockage of a placed node
@@ -75,16 +78,28 @@ class Evaluator {
   // The nets touching each node's pins, distinct, CSR over nodes.
   std::vector<int32_t> node_net_begin_, node_nets_;
 
+  // Per entry of nl_.net_pins: the node whose position the pin follows, and the pin's
+  // offset from it under the current orientation.
+  std::vector<int32_t> pin_mover_;
+  std::vector<double> pin_ox_, pin_oy_;
+  // Each net's distinct cells when it was last added (source first), stored in the same
+  // slots as its pins.
+  std::vector<int32_t> net_cells_, net_cell_count_;
+
   std::vector<double> net_hpwl_;  // weighted
   double wirelength_ = 0;
   std::vector<double> area_;            // covered area per cell
-  std::vector<double> h_net_, v_net_;   // raw routing demand of nets
+  // Routing demand of nets as difference arrays, so that a run of cells costs O(1):
+  // H demand of row r is the prefix sum of h_diff_[r*(cols+1) ..], V demand of column c
+  // the prefix sum of v_diff_[c*(rows+1) ..].
+  std::vector<double> h_diff_, v_diff_;
   std::vector<double> h_macro_, v_macro_;
 
-  // Scratch for routing one net.
-  mutable std::vector<int32_t> cell_stamp_;
+  std::vector<int32_t> cell_stamp_;  // de-duplicates one net's cells
   int32_t stamp_ = 0;
-  std::vector<int32_t> net_cells_;
+  mutable std::vector<double> scratch_a_, scratch_b_, scratch_c_, scratch_d_, scratch_e_;
+  // The k-th largest value of the last top-k query, a good first guess for the next.
+  mutable double density_threshold_ = 0, congestion_threshold_ = 0;
 };
 
 }  // namespace rlplace

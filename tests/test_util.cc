@@ -1,0 +1,77 @@
+#include "tests/test_util.h"
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+
+namespace rlplace::test {
+
+std::string data(const std::string& relative) { return std::string(RLPLACE_SOURCE_DIR) + "/" + relative; }
+
+std::string temp_dir(const std::string& name) {
+  std::filesystem::path p = std::filesystem::temp_directory_path() / ("rlplace_test_" + name);
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p.string();
+}
+
+void write_text(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+int run_rlplace(const std::string& args, std::string& output) {
+  std::string cmd = std::string(RLPLACE_BINARY) + " " + args + " 2>&1";
+  output.clear();
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return -1;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) output.append(buf.data(), n);
+  int status = pclose(f);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+namespace {
+std::string attr_f(const char* key, double v) {
+  return fmt::format("  attr {{ key: \"{}\" value {{ f: {} }} }}\n", key, v);
+}
+std::string attr_s(const char* key, const std::string& v) {
+  return fmt::format("  attr {{ key: \"{}\" value {{ placeholder: \"{}\" }} }}\n", key, v);
+}
+std::string inputs_of(const std::vector<std::string>& inputs) {
+  std::string s;
+  for (const auto& i : inputs) s += fmt::format("  input: \"{}\"\n", i);
+  return s;
+}
+}  // namespace
+
+std::string port_node(const std::string& name, double x, double y, const std::vector<std::string>& inputs) {
+  return "node {\n  name: \"" + name + "\"\n" + inputs_of(inputs) + attr_s("side", "LEFT") + attr_s("type", "PORT") +
+         attr_f("x", x) + attr_f("y", y) + "}\n";
+}
+
+std::string macro_node(const std::string& name, double w, double h, double x, double y, const std::string& o) {
+  return "node {\n  name: \"" + name + "\"\n" + attr_f("height", h) + attr_s("orientation", o) +
+         attr_s("type", "MACRO") + attr_f("width", w) + attr_f("x", x) + attr_f("y", y) + "}\n";
+}
+
+std::string pin_node(const std::string& name, const std::string& macro, double dx, double dy,
+                     const std::vector<std::string>& inputs, double weight) {
+  std::string s = "node {\n  name: \"" + name + "\"\n" + inputs_of(inputs) + attr_s("macro_name", macro) +
+                  attr_s("type", "MACRO_PIN");
+  if (weight > 0) s += attr_f("weight", weight);
+  return s + attr_f("x_offset", dx) + attr_f("y_offset", dy) + "}\n";
+}
+
+std::string stdcell_node(const std::string& name, double w, double h, double x, double y,
+                         const std::vector<std::string>& inputs) {
+  return "node {\n  name: \"" + name + "\"\n" + inputs_of(inputs) + attr_f("height", h) + attr_s("type", "stdcell") +
+         attr_f("width", w) + attr_f("x", x) + attr_f("y", y) + "}\n";
+}
+
+}  // namespace rlplace::test

@@ -1,0 +1,31 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <string>
+
+#include "netlists/netlist.h"
+
+namespace rlplace::test {
+
+// Path of a file in the source tree, e.g. data("netlists/ariane133_ng45/legalized.plc").
+std::string data(const std::string& relative);
+
+// A fresh empty directory under the build tree for one test's files.
+std::string temp_dir(const std::string& name);
+
+// Writes `content` to `path` (plain, not atomic: test fixtures only).
+void write_text(const std::string& path, const std::string& content);
+
+// Runs the built rlplace with `args`; returns the exit status, stdout+stderr in `output`.
+int run_rlplace(const std::string& args, std::string& output);
+
+// Text netlist builders for hand-made fixtures.
+std::string port_node(const std::string& name, double x, double y, const std::vector<std::string>& inputs = {});
+std::string macro_node(const std::string& name, double w, double h, double x, double y,
+                       const std::string& orientation = "N");
+std::string pin_node(const std::string& name, const std::string& macro, double dx, double dy,
+                     const std::vector<std::string>& inputs = {}, double weight = 0);
+std::string stdcell_node(const std::string& name, double w, double h, double x, double y,
+                         const std::vector<std::string>& inputs = {});
+
+}  // namespace rlplace::test
