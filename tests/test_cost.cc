@@ -10,7 +10,9 @@
 
 #include "cost/design.h"
 #include "cost/evaluator.h"
+#include "netlists/io.h"
 #include "netlists/netlist_reader.h"
+#include <nlohmann/json.hpp>
 #include "tests/test_util.h"
 
 namespace rlplace {
@@ -327,6 +329,45 @@ TEST(Reference, Ariane133Legalized) {
   const LegalityReport l = ev.legality();
   EXPECT_EQ(l.overlap_count, 0);
   EXPECT_EQ(l.out_of_canvas, 0);
+}
+
+}  // namespace
+}  // namespace rlplace
+
+namespace rlplace {
+namespace {
+
+// Full-precision values from the open TILOS evaluator on Ariane133: the bundled placements,
+// smoothing 1, 2 and 5, and four random perturbations with overlaps, macros on the canvas
+// edge and flipped orientations (tests/data/tilos_reference.json says how they were made).
+TEST(Reference, MatchesTheOpenEvaluatorToRounding) {
+  const auto doc = nlohmann::json::parse(read_file(test::data("tests/data/tilos_reference.json")));
+  for (const auto& c : doc["cases"]) {
+    const std::string plc_path = c["plc"];
+    SCOPED_TRACE(plc_path + " smoothing " + c["smoothing"].dump());
+    const Netlist nl = read_netlist(test::data(c["netlist"]));
+    PlcFile plc = read_plc(test::data(plc_path));
+    Placement p = Placement::from_netlist(nl);
+    apply_plc(plc, nl, p);
+    CostOverrides o;
+    if (!c["smoothing"].is_null()) o.smoothing = c["smoothing"].get<double>();
+    Evaluator ev(nl, resolve_params(nl, &plc.header, o));
+    ev.reset(p);
+    const Costs got = ev.costs();
+    EXPECT_NEAR(got.wirelength, c["wirelength"].get<double>(), 1e-6);
+    EXPECT_NEAR(got.wirelength_cost, c["wirelength_cost"].get<double>(), 1e-12);
+    EXPECT_NEAR(got.congestion_cost, c["congestion_cost"].get<double>(), 1e-12);
+    if (c.contains("density_cost")) {
+      EXPECT_NEAR(got.density_cost, c["density_cost"].get<double>(), 1e-12);
+      EXPECT_NEAR(got.proxy_cost, c["proxy_cost"].get<double>(), 1e-12);
+    }
+    if (c.contains("overlap_count")) {
+      const LegalityReport l = ev.legality();
+      EXPECT_EQ(l.overlap_count, c["overlap_count"].get<int>());
+      EXPECT_NEAR(l.overlap_area, c["overlap_area"].get<double>(), 1e-6);
+      EXPECT_EQ(l.out_of_canvas, c["out_of_canvas"].get<int>());
+    }
+  }
 }
 
 }  // namespace
