@@ -24,5 +24,6 @@ struct CostFlags {
 // Each registers a subcommand whose parse sets `chosen` to the function that runs it.
 void add_eval(CLI::App& app, Run& chosen);
 void add_bench(CLI::App& app, Run& chosen);
+void add_place(CLI::App& app, Run& chosen);
 
 }  // namespace rlplace::tools

@@ -1,10 +1,7 @@
-// rlplace eval and rlplace bench eval.
+// rlplace eval.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <random>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -102,73 +99,6 @@ int run_eval(const EvalOptions& o) {
   return 0;
 }
 
-struct BenchOptions {
-  std::string netlist, plc;
-  double seconds = 2;
-  unsigned seed = 1;
-  bool json = false;
-  CostFlags cost;
-};
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
-int run_bench_eval(const BenchOptions& o) {
-  Design d = load_design(o.netlist, o.plc, o.cost.resolve());
-  Evaluator ev(d.netlist, d.params);
-  const Netlist& nl = d.netlist;
-  if (nl.hard_macros.empty()) throw InputError(fmt::format("{}: no hard macros to move", o.netlist));
-
-  // Full evaluations.
-  double sink = 0;
-  long full = 0;
-  auto t0 = Clock::now();
-  const double half = o.seconds / 2 * 1000;
-  while (ms_since(t0) < half || full < 3) {
-    ev.reset(d.placement);
-    sink += ev.costs().proxy_cost;
-    ++full;
-  }
-  const double full_ms = ms_since(t0) / full;
-
-  // Incremental moves of random hard macros to random cells, each followed by the costs.
-  std::mt19937_64 rng(o.seed);
-  std::uniform_int_distribution<size_t> pick(0, nl.hard_macros.size() - 1);
-  std::uniform_real_distribution<double> ux(0, d.params.width), uy(0, d.params.height);
-  ev.reset(d.placement);
-  long moves = 0;
-  t0 = Clock::now();
-  while (ms_since(t0) < half || moves < 100) {
-    for (int i = 0; i < 100; ++i) {
-      ev.move(nl.hard_macros[pick(rng)], ux(rng), uy(rng));
-      sink += ev.costs().proxy_cost;
-    }
-    moves += 100;
-  }
-  const double move_us = ms_since(t0) * 1000 / moves;
-  if (o.json) {
-    nlohmann::json j = {{"full_eval_ms", full_ms},
-                        {"full_evals_per_s", 1000 / full_ms},
-                        {"move_us", move_us},
-                        {"moves_per_s", 1e6 / move_us},
-                        {"cpu", cpu_model()},
-                        {"threads", 1},
-                        {"checksum", sink}};
-    std::printf("%s\n", j.dump().c_str());
-  } else {
-    fmt::print("machine          {} ({} hardware threads; 1 used)\n", cpu_model(), std::thread::hardware_concurrency());
-    fmt::print("full evaluation  {:.3f} ms  ({:.0f} per second, {} runs)\n", full_ms, 1000 / full_ms, full);
-    fmt::print("incremental move {:.2f} us  ({:.0f} per second, {} moves, costs read after each)\n", move_us,
-               1e6 / move_us, moves);
-  }
-  return 0;
-}
-
 }  // namespace
 
 void CostFlags::add_to(CLI::App& cmd) {
@@ -223,20 +153,6 @@ void add_eval(CLI::App& app, Run& chosen) {
   cmd->add_flag("--json", o->json, "Print one JSON object");
   o->cost.add_to(*cmd);
   cmd->callback([o, &chosen] { chosen = [o] { return run_eval(*o); }; });
-}
-
-void add_bench(CLI::App& app, Run& chosen) {
-  CLI::App* bench = app.add_subcommand("bench", "Speed benchmarks");
-  bench->require_subcommand(1);
-  auto o = std::make_shared<BenchOptions>();
-  CLI::App* cmd = bench->add_subcommand("eval", "Full and incremental proxy-cost evaluations per second");
-  cmd->add_option("--netlist", o->netlist, "Netlist")->required();
-  cmd->add_option("--plc", o->plc, "Placement (.plc)");
-  cmd->add_option("--seconds", o->seconds, "Time to spend (split between the two measurements)")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", o->seed, "Seed of the random moves");
-  cmd->add_flag("--json", o->json, "Print one JSON object");
-  o->cost.add_to(*cmd);
-  cmd->callback([o, &chosen] { chosen = [o] { return run_bench_eval(*o); }; });
 }
 
 }  // namespace rlplace::tools

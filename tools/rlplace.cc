@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "rlplace 0.1.0");
   rlplace::tools::Run chosen;  // set by the subcommand the user named
   rlplace::tools::add_eval(app, chosen);
+  rlplace::tools::add_place(app, chosen);
   rlplace::tools::add_bench(app, chosen);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,25 @@
+// Placers that need no trained policy, selectable by name.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "placer/env.h"
+
+namespace rlplace {
+
+struct PlacerOptions {
+  uint64_t seed = 1;
+};
+
+// Runs one episode of `env` from reset() to done(), choosing cells by the named rule:
+//   random  a uniformly random feasible cell (seeded)
+//   greedy  the feasible cell that minimises the proxy cost of the partial placement
+// Throws InputError if a macro finds no feasible cell, std::invalid_argument for an
+// unknown name.
+void run_placer(const std::string& name, PlacementEnv& env, const PlacerOptions& options = {});
+
+std::vector<std::string> placer_names();
+
+}  // namespace rlplace

@@ -1,0 +1,266 @@
+// Masks, the placement environment, the legalizer, the baseline placers and `rlplace place`.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cost/design.h"
+#include "cost/evaluator.h"
+#include "netlists/netlist_reader.h"
+#include "placer/env.h"
+#include "placer/legalizer.h"
+#include "placer/mask.h"
+#include "placer/placers.h"
+#include "tests/test_util.h"
+
+namespace rlplace {
+namespace {
+
+using test::macro_node;
+using test::pin_node;
+using test::port_node;
+using test::stdcell_node;
+
+CostParams square_params(double side = 100, int cells = 10) {
+  CostParams p;
+  p.width = p.height = side;
+  p.cols = p.rows = cells;
+  return p;
+}
+
+int count(const std::vector<uint8_t>& mask) {
+  int n = 0;
+  for (uint8_t m : mask) n += m;
+  return n;
+}
+
+Design ariane() {
+  return load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
+                     test::data("netlists/ariane133_ng45/legalized.plc"));
+}
+
+TEST(Mask, ObstacleRulesOutCellsWhoseMacroWouldOverlapIt) {
+  CellMask cells(square_params());
+  std::vector<uint8_t> mask;
+  EXPECT_EQ(cells.compute(5, 5, mask), 100);
+  cells.add_obstacle(50, 50, 10, 10);
+  // A 10 x 10 macro centred at 45 or 55 overlaps [40, 60]; at 35 it only touches.
+  EXPECT_EQ(cells.compute(5, 5, mask), 96);
+  for (int r : {4, 5})
+    for (int c : {4, 5}) EXPECT_EQ(mask[r * 10 + c], 0);
+  EXPECT_EQ(mask[3 * 10 + 4], 1);
+}
+
+TEST(Mask, SpacingWidensTheClearance) {
+  CellMask cells(square_params(), 1.0);
+  cells.add_obstacle(50, 50, 10, 10);
+  std::vector<uint8_t> mask;
+  EXPECT_EQ(cells.compute(5, 5, mask), 84);  // columns and rows 3..6 ruled out
+}
+
+TEST(Mask, MacroMustFitInsideTheCanvas) {
+  CellMask cells(square_params());
+  std::vector<uint8_t> mask;
+  // 30 x 30: centres 15 .. 85 fit, so columns and rows 1 .. 8.
+  EXPECT_EQ(cells.compute(15, 15, mask), 64);
+  EXPECT_EQ(mask[0], 0);
+  EXPECT_EQ(mask[1 * 10 + 1], 1);
+  // Larger than the canvas: nothing.
+  EXPECT_EQ(cells.compute(60, 5, mask), 0);
+}
+
+TEST(Mask, BlockagesOfRateOneOnly) {
+  CostParams p = square_params();
+  p.blockages = {{0, 0, 30, 30, 1.0}, {70, 70, 100, 100, 0.5}};
+  CellMask cells(p);
+  std::vector<uint8_t> mask;
+  // A 10 x 10 macro overlaps [0,30]^2 when its centre is below 35 in both axes: 3 x 3 cells.
+  EXPECT_EQ(cells.compute(5, 5, mask), 91);
+  EXPECT_EQ(mask[2 * 10 + 2], 0);
+  EXPECT_EQ(mask[3 * 10 + 3], 1);
+  EXPECT_EQ(mask[9 * 10 + 9], 1);  // rate 0.5 leaves room for macros
+}
+
+TEST(Env, OrderIsLargestAreaFirstStableOnTies) {
+  Netlist nl = parse_netlist("o.pb.txt", macro_node("a", 10, 10, 5, 5) + macro_node("b", 20, 10, 5, 5) +
+                                             macro_node("c", 10, 10, 5, 5) + macro_node("d", 10, 20, 5, 5) +
+                                             macro_node("Grp_1", 50, 50, 5, 5));
+  Placement p = Placement::from_netlist(nl);
+  EXPECT_EQ(placement_order(nl, p), (std::vector<int32_t>{1, 3, 0, 2}));
+  p.fixed[1] = 1;
+  EXPECT_EQ(placement_order(nl, p), (std::vector<int32_t>{3, 0, 2}));
+}
+
+TEST(Env, StepsPlaceMacrosOnCellCentresAndRejectInfeasibleCells) {
+  Netlist nl = parse_netlist("e.pb.txt", macro_node("a", 20, 20, 5, 5) + macro_node("b", 10, 10, 5, 5));
+  PlacementEnv env(nl, square_params(), Placement::from_netlist(nl));
+  EXPECT_EQ(env.current(), 0);
+  EXPECT_EQ(env.feasible_count(), 64);  // a 20 x 20 macro on 10 um cells: centres 15 .. 85
+  EXPECT_THROW(env.step(0), std::invalid_argument);
+  env.step(4 * 10 + 4);  // centre (45, 45)
+  EXPECT_DOUBLE_EQ(env.placement().x[0], 45);
+  EXPECT_DOUBLE_EQ(env.placement().y[0], 45);
+  EXPECT_EQ(env.current(), 1);
+  EXPECT_EQ(env.feasible_count(), 100 - 9);  // b cannot sit in rows/cols 3..5
+  EXPECT_THROW(env.step(4 * 10 + 4), std::invalid_argument);
+  env.step(0);
+  EXPECT_TRUE(env.done());
+  EXPECT_FALSE(env.infeasible());
+  EXPECT_EQ(env.current(), -1);
+  EXPECT_EQ(count(env.mask()), 0);
+  const Costs c = env.finish();
+  EXPECT_TRUE(env.evaluator().legality().legal());
+  EXPECT_LT(env.reward(c), 0);
+  env.reset();
+  EXPECT_EQ(env.step_index(), 0);
+  EXPECT_FALSE(env.placement().placed[0]);
+}
+
+TEST(Env, EpisodeEndsInfeasibleWhenAMacroHasNoCell) {
+  Netlist nl = parse_netlist("i.pb.txt", macro_node("a", 60, 60, 5, 5) + macro_node("b", 60, 60, 5, 5));
+  PlacementEnv env(nl, square_params(), Placement::from_netlist(nl));
+  env.step(5 * 10 + 5);
+  EXPECT_TRUE(env.done());
+  EXPECT_TRUE(env.infeasible());
+  EXPECT_EQ(env.reward(Costs{}), -4.0);
+  EXPECT_THROW(env.finish(), std::logic_error);
+  EXPECT_THROW(run_placer("random", env), InputError);
+}
+
+TEST(Env, MacroLargerThanTheCanvasIsAnInputError) {
+  Netlist nl = parse_netlist("big.pb.txt", macro_node("huge", 150, 10, 5, 5));
+  try {
+    PlacementEnv env(nl, square_params(), Placement::from_netlist(nl));
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not fit the canvas"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("huge"), std::string::npos);
+  }
+}
+
+TEST(Placers, RandomIsLegalAndSeeded) {
+  Design d = ariane();
+  EnvOptions o;
+  o.run_fd = false;
+  PlacementEnv env(d.netlist, d.params, d.placement, o);
+  std::vector<double> xs;
+  for (uint64_t seed : {1, 2, 3}) {
+    run_placer("random", env, {seed});
+    ASSERT_TRUE(env.done());
+    const LegalityReport l = env.evaluator().legality();
+    EXPECT_EQ(l.overlap_count, 0) << "seed " << seed;
+    EXPECT_EQ(l.out_of_canvas, 0) << "seed " << seed;
+    xs.push_back(env.placement().x[env.order()[0]]);
+  }
+  run_placer("random", env, {1});
+  EXPECT_EQ(env.placement().x[env.order()[0]], xs[0]);
+  EXPECT_FALSE(xs[0] == xs[1] && xs[1] == xs[2]);
+}
+
+TEST(Placers, GreedyBeatsRandomOnAriane133) {
+  Design d = ariane();
+  PlacementEnv env(d.netlist, d.params, d.placement);
+  run_placer("greedy", env);
+  const Costs greedy = env.finish();
+  EXPECT_TRUE(env.evaluator().legality().legal());
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    run_placer("random", env, {seed});
+    const Costs random = env.finish();
+    EXPECT_TRUE(env.evaluator().legality().legal());
+    EXPECT_LT(greedy.proxy_cost, random.proxy_cost) << "seed " << seed;
+  }
+}
+
+TEST(Placers, UnknownNameIsRejected) {
+  Design d = ariane();
+  PlacementEnv env(d.netlist, d.params, d.placement);
+  EXPECT_THROW(run_placer("annealing", env), std::invalid_argument);
+}
+
+TEST(Legalizer, MakesTheCommercialPlacementLegalAndIsIdempotent) {
+  Design d = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/ariane133_ng45/initial.plc"));
+  const LegalizeResult r = legalize_hard_macros(d.netlist, d.params, d.placement);
+  EXPECT_GT(r.moved, 0);
+  Evaluator ev(d.netlist, d.params);
+  ev.reset(d.placement);
+  EXPECT_TRUE(ev.legality().legal());
+  // Legal macros on cell centres stay where they are.
+  const LegalizeResult again = legalize_hard_macros(d.netlist, d.params, d.placement);
+  EXPECT_EQ(again.moved, 0);
+  EXPECT_EQ(again.max_displacement, 0);
+}
+
+TEST(Legalizer, OverlappingMacrosMoveToTheNearestFreeCell) {
+  // Two 20 x 20 macros on the same spot; the first (node order on ties) keeps the nearest cell.
+  Netlist nl = parse_netlist("l.pb.txt", macro_node("a", 20, 20, 46, 44) + macro_node("b", 20, 20, 46, 44));
+  Placement p = Placement::from_netlist(nl);
+  legalize_hard_macros(nl, square_params(), p);
+  EXPECT_DOUBLE_EQ(p.x[0], 45);
+  EXPECT_DOUBLE_EQ(p.y[0], 45);
+  // b: nearest centre at distance >= 20 in x or y from (45,45): (45,65)/(45,25)/(65,45)/(25,45)...
+  // nearest to (46,44) among those is (65,45) or (45,25)/(45,65)/(25,45); (46,44) -> (45,25):
+  // 1 + 361 = 362, (65,45): 361 + 1 = 362, (45,65): 1 + 441, (25,45): 441 + 1; the tie goes to
+  // the lower cell index, row 2 col 4 = (45, 25).
+  EXPECT_DOUBLE_EQ(p.x[1], 45);
+  EXPECT_DOUBLE_EQ(p.y[1], 25);
+  Evaluator ev(nl, square_params());
+  ev.reset(p);
+  EXPECT_TRUE(ev.legality().legal());
+}
+
+TEST(PlaceCommand, WritesALegalPlcThatEvalScoresIdentically) {
+  const std::string dir = test::temp_dir("place");
+  const std::string out = dir + "/greedy.plc";
+  std::string output;
+  ASSERT_EQ(test::run_rlplace("place --netlist " + test::data("netlists/ariane133_ng45/netlist.pb.txt.gz") +
+                                  " --plc " + test::data("netlists/ariane133_ng45/legalized.plc") +
+                                  " --placer random --seed 4 --json --out " + out,
+                              output),
+            0)
+      << output;
+  const auto placed = nlohmann::json::parse(output);
+  EXPECT_EQ(placed["overlap_count"], 0);
+  EXPECT_EQ(placed["out_of_canvas"], 0);
+  EXPECT_TRUE(placed.contains("place_ms"));
+  ASSERT_EQ(test::run_rlplace("eval --json --netlist " + test::data("netlists/ariane133_ng45/netlist.pb.txt.gz") +
+                                  " --plc " + out,
+                              output),
+            0)
+      << output;
+  const auto scored = nlohmann::json::parse(output);
+  for (const char* key : {"wirelength", "wirelength_cost", "density_cost", "congestion_cost", "proxy_cost"})
+    EXPECT_EQ(scored[key].get<double>(), placed[key].get<double>()) << key;
+  EXPECT_EQ(scored["overlap_count"], 0);
+}
+
+TEST(PlaceCommand, FlatNetlistWithoutFloorplanIsRefused) {
+  const std::string dir = test::temp_dir("flat");
+  test::write_text(dir + "/flat.pb.txt", macro_node("m", 10, 10, 20, 20) + pin_node("m/p", "m", 0, 0, {"s1"}) +
+                                             stdcell_node("s1", 1, 1, 50, 50, {"s2"}) + stdcell_node("s2", 1, 1, 60, 60));
+  std::string output;
+  EXPECT_EQ(test::run_rlplace("place --netlist " + dir + "/flat.pb.txt --out " + dir + "/o.plc", output), 1);
+  EXPECT_NE(output.find("needs --floorplan"), std::string::npos) << output;
+  EXPECT_NE(output.find("flat.pb.txt"), std::string::npos) << output;
+  // With a floorplan it places.
+  test::write_text(dir + "/fp.plc", "# Columns : 10  Rows : 10\n# Width : 100  Height : 100\n");
+  EXPECT_EQ(test::run_rlplace("place --netlist " + dir + "/flat.pb.txt --floorplan " + dir + "/fp.plc --out " + dir +
+                                  "/o.plc",
+                              output),
+            0)
+      << output;
+}
+
+TEST(PlaceCommand, NoFeasibleCellIsAClearError) {
+  const std::string dir = test::temp_dir("nofit");
+  test::write_text(dir + "/n.pb.txt", macro_node("a", 60, 60, 50, 50) + macro_node("b", 60, 60, 50, 50));
+  test::write_text(dir + "/fp.plc", "# Columns : 10  Rows : 10\n# Width : 100  Height : 100\n");
+  std::string output;
+  EXPECT_EQ(test::run_rlplace("place --netlist " + dir + "/n.pb.txt --floorplan " + dir + "/fp.plc --placer greedy --out " +
+                                  dir + "/o.plc",
+                              output),
+            1);
+  EXPECT_NE(output.find("no feasible cell for hard macro 'b'"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace rlplace
