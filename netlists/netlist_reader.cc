@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "graph.pb.h"
+#include "rlplace_graph.pb.h"
 #include "netlists/io.h"
 
 namespace rlplace {
