@@ -244,3 +244,47 @@ TEST(GoodInput, FpBboxSetsTheCanvas) {
 
 }  // namespace
 }  // namespace rlplace
+
+#include "rlplace_graph.pb.h"
+
+namespace rlplace {
+namespace {
+
+// A binary GraphDef, as TensorFlow writes it, reads to the same netlist as its text form
+// (values rounded to float32, which is what the binary format stores).
+TEST(GoodInput, BinaryGraphDefMatchesText) {
+  pb::GraphDef g;
+  auto add = [&](const std::string& name, const std::string& type, std::vector<std::pair<std::string, float>> nums,
+                 std::vector<std::string> inputs, std::string macro = "") {
+    pb::NodeDef* n = g.add_node();
+    n->set_name(name);
+    for (auto& i : inputs) n->add_input(i);
+    (*n->mutable_attr())["type"].set_placeholder(type);
+    for (auto& [k, v] : nums) (*n->mutable_attr())[k].set_f(v);
+    if (!macro.empty()) (*n->mutable_attr())["macro_name"].set_placeholder(macro);
+  };
+  pb::NodeDef* meta = g.add_node();
+  meta->set_name("__metadata__");
+  add("p", "PORT", {{"x", 0.1f}, {"y", 7.3f}}, {"m/i"});
+  add("m", "MACRO", {{"width", 20.5f}, {"height", 10.25f}, {"x", 40.1f}, {"y", 30.7f}}, {});
+  add("m/i", "MACRO_PIN", {{"x_offset", 1.1f}, {"y_offset", -2.2f}}, {}, "m");
+  add("m/o", "MACRO_PIN", {{"x_offset", -3.3f}, {"y_offset", 4.4f}, {"weight", 2.0f}}, {"p"}, "m");
+  const std::string dir = test::temp_dir("binary_ok");
+  std::string bytes;
+  ASSERT_TRUE(g.SerializeToString(&bytes));
+  const Netlist nl = read_netlist(write(dir, "n.pb", bytes));
+  ASSERT_EQ(nl.num_nodes(), 4);
+  EXPECT_EQ(nl.name[0], "p");
+  EXPECT_EQ(nl.kind[1], NodeKind::kHardMacro);
+  EXPECT_EQ(nl.kind[3], NodeKind::kHardMacroPin);
+  EXPECT_EQ(nl.owner[3], 1);
+  EXPECT_EQ(nl.x[1], static_cast<double>(40.1f));
+  EXPECT_EQ(nl.pin_dy[2], static_cast<double>(-2.2f));
+  ASSERT_EQ(nl.num_nets(), 2);
+  EXPECT_EQ(nl.net_weight[1], 2.0);
+  EXPECT_EQ(nl.net_pins[nl.net_begin[1]], 3);
+  EXPECT_EQ(nl.net_pins[nl.net_begin[1] + 1], 0);
+}
+
+}  // namespace
+}  // namespace rlplace
