@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   rlplace::tools::add_eval(app, chosen);
   rlplace::tools::add_place(app, chosen);
   rlplace::tools::add_bench(app, chosen);
+#ifdef RLPLACE_WITH_TORCH
+  rlplace::tools::add_bench_gnn(app, chosen);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

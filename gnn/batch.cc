@@ -1,0 +1,111 @@
+#include <algorithm>
+#include <stdexcept>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "gnn/model.h"
+
+namespace rlplace::gnn {
+
+GraphBatch GraphBatch::to(torch::Device device) const {
+  GraphBatch b;
+  b.node_features = node_features.to(device);
+  b.node_graph = node_graph.to(device);
+  b.node_degree = node_degree.to(device);
+  b.edge_src = edge_src.to(device);
+  b.edge_dst = edge_dst.to(device);
+  b.edge_weight = edge_weight.to(device);
+  b.edge_graph = edge_graph.to(device);
+  b.graph_edges = graph_edges.to(device);
+  b.metadata = metadata.to(device);
+  b.current = current.to(device);
+  b.mask = mask.to(device);
+  return b;
+}
+
+GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Device device) {
+  if (states.empty()) throw std::invalid_argument("make_batch: no states");
+  const int64_t B = static_cast<int64_t>(states.size()), G2 = static_cast<int64_t>(grid) * grid;
+  int64_t N = 0, E = 0;
+  for (size_t i = 0; i < states.size(); ++i) {
+    const StaticFeatures& sf = *states[i].netlist;
+    const DynamicFeatures& st = *states[i].state;
+    auto bad = [&](const std::string& what) {
+      throw std::invalid_argument(fmt::format("make_batch: state {}: {}", i, what));
+    };
+    if (sf.num_nodes < 1) bad("the netlist has no macros or ports");
+    if (sf.metadata.size() != kMetadataFeatures || sf.degree.size() != static_cast<size_t>(sf.num_nodes))
+      bad("static features not built by build_static_features");
+    if (static_cast<int32_t>(st.x.size()) != sf.num_nodes || st.y.size() != st.x.size() ||
+        st.placed.size() != st.x.size())
+      bad(fmt::format("{} node positions for a graph of {} nodes", st.x.size(), sf.num_nodes));
+    if (st.mask.size() != static_cast<size_t>(sf.rows) * sf.cols)
+      bad(fmt::format("mask of {} cells for a {} x {} grid", st.mask.size(), sf.rows, sf.cols));
+    if (st.current < 0 || st.current >= sf.num_nodes) bad(fmt::format("current node {} out of range", st.current));
+    PaddedGrid(grid, sf.rows, sf.cols);  // throws when the grid does not fit
+    N += sf.num_nodes;
+    E += sf.num_edges();
+  }
+
+  const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+  GraphBatch b;
+  b.node_features = torch::empty({N, kNodeFeatures}, f32);
+  b.node_graph = torch::empty({N}, i64);
+  b.node_degree = torch::empty({N, 1}, f32);
+  b.edge_src = torch::empty({E}, i64);
+  b.edge_dst = torch::empty({E}, i64);
+  b.edge_weight = torch::empty({E, 1}, f32);
+  b.edge_graph = torch::empty({E}, i64);
+  b.graph_edges = torch::empty({B, 1}, f32);
+  b.metadata = torch::empty({B, kMetadataFeatures}, f32);
+  b.current = torch::empty({B}, i64);
+  b.mask = torch::zeros({B, G2}, torch::TensorOptions().dtype(torch::kBool));
+
+  float* nf = b.node_features.data_ptr<float>();
+  int64_t* ng = b.node_graph.data_ptr<int64_t>();
+  float* deg = b.node_degree.data_ptr<float>();
+  int64_t* es = b.edge_src.data_ptr<int64_t>();
+  int64_t* ed = b.edge_dst.data_ptr<int64_t>();
+  float* ew = b.edge_weight.data_ptr<float>();
+  int64_t* eg = b.edge_graph.data_ptr<int64_t>();
+  float* ge = b.graph_edges.data_ptr<float>();
+  float* md = b.metadata.data_ptr<float>();
+  int64_t* cur = b.current.data_ptr<int64_t>();
+  bool* mk = b.mask.data_ptr<bool>();
+
+  int64_t node0 = 0, edge0 = 0;
+  for (int64_t g = 0; g < B; ++g) {
+    const StaticFeatures& sf = *states[g].netlist;
+    const DynamicFeatures& st = *states[g].state;
+    for (int32_t n = 0; n < sf.num_nodes; ++n) {
+      float* row = nf + (node0 + n) * kNodeFeatures;
+      const float* s = sf.node_static.data() + static_cast<size_t>(n) * kStaticNodeFeatures;
+      row[0] = st.x[n];
+      row[1] = st.y[n];
+      std::copy(s, s + kStaticNodeFeatures, row + 2);
+      row[7] = st.placed[n];
+      ng[node0 + n] = g;
+      deg[node0 + n] = sf.degree[n];
+    }
+    for (int32_t e = 0; e < sf.num_edges(); ++e) {
+      es[edge0 + e] = node0 + sf.edge_src[e];
+      ed[edge0 + e] = node0 + sf.edge_dst[e];
+      ew[edge0 + e] = sf.edge_weight[e];
+      eg[edge0 + e] = g;
+    }
+    ge[g] = static_cast<float>(std::max(sf.num_edges(), 1));
+    std::copy(sf.metadata.begin(), sf.metadata.end(), md + g * kMetadataFeatures);
+    cur[g] = node0 + st.current;
+    const PaddedGrid pg(grid, sf.rows, sf.cols);
+    bool* mrow = mk + g * G2;
+    for (size_t c = 0; c < st.mask.size(); ++c)
+      if (st.mask[c]) mrow[pg.action_of_cell(static_cast<int>(c))] = true;
+    node0 += sf.num_nodes;
+    edge0 += sf.num_edges();
+  }
+  return device.is_cpu() ? b : b.to(device);
+}
+
+}  // namespace rlplace::gnn

@@ -1,0 +1,119 @@
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include "gnn/model.h"
+#include "netlists/io.h"
+
+namespace rlplace::gnn {
+
+namespace {
+
+constexpr const char* kFormatTag = "rlplace-gnn-checkpoint";
+
+std::string first_line(const char* what) {
+  std::string s(what);
+  return s.substr(0, s.find('\n'));
+}
+
+struct OpenCheckpoint {
+  std::string bytes;
+  torch::serialize::InputArchive archive;
+  GnnConfig config;
+};
+
+// Reads and checks the header (tag, version, configuration); the parameters stay in the
+// archive.
+void open_checkpoint(const std::string& path, OpenCheckpoint& ck) {
+  ck.bytes = read_file(path);
+  c10::IValue tag, version, config;
+  try {
+    ck.archive.load_from(ck.bytes.data(), ck.bytes.size(), torch::Device(torch::kCPU));
+    if (!ck.archive.try_read("format", tag) || !tag.isString() || tag.toStringRef() != kFormatTag)
+      throw std::runtime_error(fmt::format("{}: not an rlplace GNN checkpoint (no '{}' tag)", path, kFormatTag));
+    if (!ck.archive.try_read("version", version) || !version.isInt())
+      throw std::runtime_error(fmt::format("{}: corrupt checkpoint: no format version", path));
+    if (!ck.archive.try_read("config", config) || !config.isString())
+      throw std::runtime_error(fmt::format("{}: corrupt checkpoint: no configuration", path));
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(
+        fmt::format("{}: not a readable checkpoint (corrupt or truncated?): {}", path, first_line(e.what_without_backtrace())));
+  }
+  if (version.toInt() != kCheckpointVersion)
+    throw std::runtime_error(fmt::format("{}: checkpoint format version {}; this build reads version {}", path,
+                                         version.toInt(), kCheckpointVersion));
+  try {
+    ck.config = GnnConfig::from_json(config.toStringRef());
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+// The parameters into a fresh CPU network of the file's configuration. Module::load
+// replaces tensors without comparing shapes, so shapes are checked here.
+PolicyValueNet read_parameters(const std::string& path, OpenCheckpoint& ck) {
+  PolicyValueNet net(ck.config);
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& p : net->named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
+  try {
+    torch::serialize::InputArchive params;
+    ck.archive.read("params", params);
+    net->load(params);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(
+        fmt::format("{}: corrupt checkpoint: {}", path, first_line(e.what_without_backtrace())));
+  }
+  const auto loaded = net->named_parameters();
+  for (const auto& [name, shape] : shapes) {
+    const torch::Tensor* t = loaded.find(name);
+    if (!t || t->sizes().vec() != shape)
+      throw std::runtime_error(fmt::format("{}: corrupt checkpoint: parameter '{}' has the wrong shape", path, name));
+  }
+  return net;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const PolicyValueNetImpl& net) {
+  torch::serialize::OutputArchive archive, params;
+  archive.write("format", c10::IValue(std::string(kFormatTag)));
+  archive.write("version", c10::IValue(kCheckpointVersion));
+  archive.write("config", c10::IValue(net.config().to_json()));
+  net.save(params);
+  archive.write("params", params);
+  // Serialised in memory first so that the file appears whole or not at all.
+  std::ostringstream os;
+  archive.save_to(os);
+  write_file_atomic(path, os.str());
+}
+
+GnnConfig checkpoint_config(const std::string& path) {
+  OpenCheckpoint ck;
+  open_checkpoint(path, ck);
+  return ck.config;
+}
+
+PolicyValueNet load_checkpoint(const std::string& path, torch::Device device) {
+  OpenCheckpoint ck;
+  open_checkpoint(path, ck);
+  PolicyValueNet net = read_parameters(path, ck);
+  net->to(device);
+  return net;
+}
+
+void load_weights(const std::string& path, PolicyValueNetImpl& net) {
+  OpenCheckpoint ck;
+  open_checkpoint(path, ck);
+  if (!(ck.config == net.config()))
+    throw std::runtime_error(fmt::format("{}: checkpoint configuration {} differs from the network's {}", path,
+                                         ck.config.to_json(), net.config().to_json()));
+  PolicyValueNet loaded = read_parameters(path, ck);
+  const auto from = loaded->named_parameters();
+  torch::NoGradGuard no_grad;
+  for (auto& p : net.named_parameters()) p.value().copy_(from[p.key()]);
+}
+
+}  // namespace rlplace::gnn

@@ -1,0 +1,115 @@
+// The edge-GNN policy and value networks, and the batched graph tensors they read.
+//
+// A batch is the disjoint union of B graphs (one per state; states of different netlists
+// mix freely): nodes and edges of all graphs are concatenated, edge endpoints are offset
+// into the concatenation, and node_graph / edge_graph say which graph each row belongs
+// to. Every per-graph reduction is a scatter over those indices; there are no dense
+// adjacency matrices and no padding of nodes or edges.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include "gnn/config.h"
+#include "gnn/features.h"
+
+namespace rlplace::gnn {
+
+// N nodes, E undirected edges (each stored once), B graphs, G the action grid.
+struct GraphBatch {
+  torch::Tensor node_features;  // [N, kNodeFeatures] float
+  torch::Tensor node_graph;     // [N] int64, graph of each node
+  torch::Tensor node_degree;    // [N, 1] float, incident edges (at least 1)
+  torch::Tensor edge_src;       // [E] int64, node index into the batch
+  torch::Tensor edge_dst;       // [E] int64
+  torch::Tensor edge_weight;    // [E, 1] float
+  torch::Tensor edge_graph;     // [E] int64
+  torch::Tensor graph_edges;    // [B, 1] float, edges per graph (at least 1)
+  torch::Tensor metadata;       // [B, kMetadataFeatures] float
+  torch::Tensor current;        // [B] int64, batch node index of the macro to place
+  torch::Tensor mask;           // [B, G * G] bool, padded action grid, true = feasible
+
+  int64_t num_graphs() const { return metadata.size(0); }
+  GraphBatch to(torch::Device device) const;
+};
+
+struct StateRef {
+  const StaticFeatures* netlist;
+  const DynamicFeatures* state;
+};
+
+// Builds the tensors on the host, then moves them to `device`. Throws
+// std::invalid_argument when a netlist's grid does not fit G x G or a state does not
+// match its netlist.
+GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Device device);
+
+struct PolicyOutput {
+  // [B, G * G]: raw scores with infeasible actions set to -inf.
+  torch::Tensor logits;
+  // [B, G * G]: log-probabilities; -inf (probability exactly 0) for infeasible actions. A
+  // state with no feasible action (episode over) has every entry -inf: do not sample it.
+  torch::Tensor log_probs;
+  torch::Tensor value;  // [B]
+};
+
+class PolicyValueNetImpl : public torch::nn::Module {
+ public:
+  explicit PolicyValueNetImpl(const GnnConfig& config);
+
+  PolicyOutput forward(const GraphBatch& batch);
+  // [B, trunk_dim()]: the shared embedding both heads read.
+  torch::Tensor trunk(const GraphBatch& batch);
+
+  const GnnConfig& config() const { return config_; }
+  int64_t parameter_count() const;
+
+ private:
+  torch::Tensor policy_logits(const torch::Tensor& trunk);
+
+  GnnConfig config_;
+  torch::nn::Linear node_encoder_{nullptr}, metadata_encoder_{nullptr};
+  torch::nn::ModuleList edge_layers_;  // Linear(2d + 1, d) each
+  torch::nn::Linear query_{nullptr}, key_{nullptr}, value_proj_{nullptr};
+  torch::nn::Linear policy_fc_{nullptr};
+  torch::nn::ModuleList policy_up_;  // ConvTranspose2d, stride 2
+  torch::nn::ConvTranspose2d policy_out_{nullptr};
+  torch::nn::ModuleList value_layers_;
+};
+TORCH_MODULE(PolicyValueNet);
+
+// Row gather src[index] ([E, d] from [N, d]) and row sum out[index[i]] += src[i] ([rows, d]
+// from [E, d]), the two scatter primitives of the network, with backward passes that stay
+// fast on the CPU (see model.cc).
+torch::Tensor gather_rows(const torch::Tensor& src, const torch::Tensor& index);
+torch::Tensor sum_rows(const torch::Tensor& src, const torch::Tensor& index, int64_t rows);
+
+// Asks glibc to keep freed memory for reuse instead of handing each large block back to
+// the OS. LibTorch's CPU allocator frees every operation's output as soon as it is dead;
+// for batches whose per-edge tensors are megabytes, returning and refaulting those pages
+// made a batch of 64 Ariane133 states 3x slower on the VM of docs/benchmarks.md.
+// Process-wide, so programs (benchmarks, training) call it, never the library itself.
+void keep_freed_host_memory();
+
+// Minus the sum over actions of p * log p, 0 for states with no feasible action. [B]
+torch::Tensor entropy(const torch::Tensor& log_probs);
+
+// Checkpoints: a torch archive holding a format tag, a format version, the configuration
+// as JSON and the parameters, written atomically. Readers throw std::runtime_error naming
+// the file for a missing, corrupt or foreign file, another format version, or (for
+// load_weights) a configuration other than the network's.
+inline constexpr int64_t kCheckpointVersion = 1;
+void save_checkpoint(const std::string& path, const PolicyValueNetImpl& net);
+// A network built from the configuration the file records.
+PolicyValueNet load_checkpoint(const std::string& path, torch::Device device);
+// Into an existing network, which keeps its device.
+void load_weights(const std::string& path, PolicyValueNetImpl& net);
+// The configuration a checkpoint records, without its weights.
+GnnConfig checkpoint_config(const std::string& path);
+
+}  // namespace rlplace::gnn
