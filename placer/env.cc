@@ -48,7 +48,7 @@ void PlacementEnv::reset() {
 
 void PlacementEnv::update_mask() {
   if (step_ == static_cast<int>(order_.size())) {
-    std::fill(mask_.begin(), mask_.end(), 0);
+    mask_.assign(static_cast<size_t>(params_.cols) * params_.rows, 0);
     feasible_ = 0;
     return;
   }

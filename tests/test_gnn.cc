@@ -1,6 +1,8 @@
 // Graph features, the edge-GNN policy/value network, batching and checkpoints.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <filesystem>
 #include <random>
@@ -534,6 +536,30 @@ TEST(GnnCheckpoint, CorruptForeignAndOtherVersionFilesAreRejected) {
   expect_error(dir + "/foreign.pt", "not an rlplace GNN checkpoint");
   write_archive(dir + "/noparams.pt", "rlplace-gnn-checkpoint", kCheckpointVersion);
   expect_error(dir + "/noparams.pt", "corrupt checkpoint");
+}
+
+}  // namespace
+}  // namespace rlplace::gnn
+
+namespace rlplace::gnn {
+namespace {
+
+// `rlplace` itself carries no LibTorch; it hands `bench gnn` to its companion binary,
+// which builds the same network this test does.
+TEST(GnnCommand, RlplaceRunsTheTorchCommandsThroughItsCompanion) {
+  std::string output;
+  ASSERT_EQ(test::run_rlplace("bench gnn --json --seconds 0.1 --batch 2 --grid 32 --netlist " +
+                                  test::data("netlists/ct_samples/sample_clustered/netlist.pb.txt") + " --plc " +
+                                  test::data("netlists/ct_samples/sample_clustered/initial.plc"),
+                              output),
+            0)
+      << output;
+  const auto j = nlohmann::json::parse(output);
+  GnnConfig config;
+  config.grid = 32;
+  PolicyValueNet net(config);
+  EXPECT_EQ(j["parameters"].get<int64_t>(), net->parameter_count());
+  EXPECT_EQ(j["graph_nodes"].get<int>(), 5);
 }
 
 }  // namespace

@@ -126,6 +126,17 @@ TEST(Env, EpisodeEndsInfeasibleWhenAMacroHasNoCell) {
   EXPECT_THROW(run_placer("random", env), InputError);
 }
 
+TEST(Env, NothingToPlaceIsDoneWithAnAllZeroMask) {
+  Netlist nl = parse_netlist("f.pb.txt", macro_node("a", 20, 20, 45, 45));
+  Placement p = Placement::from_netlist(nl);
+  p.fixed[0] = 1;
+  PlacementEnv env(nl, square_params(), p);
+  EXPECT_TRUE(env.done());
+  EXPECT_FALSE(env.infeasible());
+  ASSERT_EQ(env.mask().size(), 100u);
+  EXPECT_EQ(count(env.mask()), 0);
+}
+
 TEST(Env, MacroLargerThanTheCanvasIsAnInputError) {
   Netlist nl = parse_netlist("big.pb.txt", macro_node("huge", 150, 10, 5, 5));
   try {
