@@ -2,7 +2,9 @@
 // function that runs it.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -11,6 +13,14 @@
 namespace rlplace::tools {
 
 using Run = std::function<int()>;
+
+using Clock = std::chrono::steady_clock;
+inline double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// The CPU's model name, for benchmark reports.
+std::string cpu_model();
 
 // --width, --height, --cols, ... : one flag per cost parameter, and --config FILE.json.
 struct CostFlags {

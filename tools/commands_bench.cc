@@ -20,10 +20,6 @@ namespace rlplace::tools {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 struct BenchOptions {
   std::string netlist, plc;
@@ -34,13 +30,6 @@ struct BenchOptions {
   CostFlags cost;
 };
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 int run_bench_eval(const BenchOptions& o) {
   Design d = load_design(o.netlist, o.plc, o.cost.resolve());
@@ -172,6 +161,14 @@ int run_bench_fd(const BenchOptions& o) {
 }
 
 }  // namespace
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
 
 void add_bench(CLI::App& app, Run& chosen) {
   CLI::App* bench = app.add_subcommand("bench", "Speed benchmarks");

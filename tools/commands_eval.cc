@@ -15,10 +15,6 @@ namespace rlplace::tools {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 template <class T>
 void from_config(const nlohmann::json& j, const char* key, std::optional<T>& slot, const std::string& path) {
