@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -13,7 +14,9 @@ namespace rlplace::test {
 std::string data(const std::string& relative) { return std::string(RLPLACE_SOURCE_DIR) + "/" + relative; }
 
 std::string temp_dir(const std::string& name) {
-  std::filesystem::path p = std::filesystem::temp_directory_path() / ("rlplace_test_" + name);
+  // The process id keeps tests that ctest runs in parallel out of each other's files.
+  std::filesystem::path p =
+      std::filesystem::temp_directory_path() / ("rlplace_test_" + name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p.string();
