@@ -13,12 +13,25 @@ namespace rlplace::test {
 
 std::string data(const std::string& relative) { return std::string(RLPLACE_SOURCE_DIR) + "/" + relative; }
 
+namespace {
+// Removes every directory temp_dir made when the test process ends.
+struct TempDirs {
+  std::vector<std::filesystem::path> made;
+  ~TempDirs() {
+    std::error_code ignored;
+    for (const auto& p : made) std::filesystem::remove_all(p, ignored);
+  }
+};
+TempDirs temp_dirs;
+}  // namespace
+
 std::string temp_dir(const std::string& name) {
   // The process id keeps tests that ctest runs in parallel out of each other's files.
   std::filesystem::path p =
       std::filesystem::temp_directory_path() / ("rlplace_test_" + name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
+  temp_dirs.made.push_back(p);
   return p.string();
 }
 
