@@ -17,12 +17,7 @@ using test::macro_node;
 using test::pin_node;
 using test::port_node;
 
-CostParams square_params(double side = 100, int cells = 10) {
-  CostParams p;
-  p.width = p.height = side;
-  p.cols = p.rows = cells;
-  return p;
-}
+using test::square_params;
 
 // Clustered Ariane133 with legalized.plc, read once.
 const Design& ariane() {

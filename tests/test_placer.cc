@@ -20,12 +20,7 @@ using test::pin_node;
 using test::port_node;
 using test::stdcell_node;
 
-CostParams square_params(double side = 100, int cells = 10) {
-  CostParams p;
-  p.width = p.height = side;
-  p.cols = p.rows = cells;
-  return p;
-}
+using test::square_params;
 
 int count(const std::vector<uint8_t>& mask) {
   int n = 0;

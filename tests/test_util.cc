@@ -11,6 +11,13 @@
 
 namespace rlplace::test {
 
+CostParams square_params(double side, int cells) {
+  CostParams p;
+  p.width = p.height = side;
+  p.cols = p.rows = cells;
+  return p;
+}
+
 std::string data(const std::string& relative) { return std::string(RLPLACE_SOURCE_DIR) + "/" + relative; }
 
 namespace {

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "cost/params.h"
 #include "netlists/netlist.h"
 
 namespace rlplace::test {
@@ -18,6 +19,9 @@ void write_text(const std::string& path, const std::string& content);
 
 // Runs the built rlplace with `args`; returns the exit status, stdout+stderr in `output`.
 int run_rlplace(const std::string& args, std::string& output);
+
+// A square canvas of `side` microns on a `cells` x `cells` grid, default cost parameters.
+CostParams square_params(double side = 100, int cells = 10);
 
 // Text netlist builders for hand-made fixtures.
 std::string port_node(const std::string& name, double x, double y, const std::vector<std::string>& inputs = {});
