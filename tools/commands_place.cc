@@ -10,14 +10,18 @@
 #include "placer/legalizer.h"
 #include "placer/placers.h"
 #include "tools/commands.h"
+#ifdef RLPLACE_WITH_TORCH
+#include "rl/policy_placer.h"
+#endif
 
 namespace rlplace::tools {
 
 namespace {
 
 struct PlaceOptions {
-  std::string netlist, plc, floorplan, placer = "greedy", out;
+  std::string netlist, plc, floorplan, placer = "greedy", out, policy, device = "cpu";
   uint64_t seed = 1;
+  int samples = 0;
   double spacing = 0;
   bool no_fd = false, json = false;
   int threads = 0;
@@ -46,17 +50,48 @@ int run_place(const PlaceOptions& o) {
     legalize_hard_macros(nl, d.params, start, o.spacing);
     for (int32_t m : nl.hard_macros) start.fixed[m] = 1;
   }
-  PlacementEnv env(nl, d.params, start, env_options);
-  if (o.placer != "legalize") {
-    PlacerOptions po;
+  Placement final_placement;
+  Costs c;
+  LegalityReport l;
+  std::string how;  // for the printed summary
+  if (o.placer == "rl") {
+#ifdef RLPLACE_WITH_TORCH
+    if (o.policy.empty()) throw InputError("--placer rl needs --policy CHECKPOINT (a .pt file or a training directory)");
+    rl::PolicyPlaceOptions po;
+    po.policy = o.policy;
+    po.samples = o.samples;
     po.seed = o.seed;
-    run_placer(o.placer, env, po);
+    po.workers = o.threads;
+    po.device = o.device;
+    env_options.fd.threads = 1;  // one solver per worker
+    const rl::PolicyPlaceResult r = rl::place_with_policy(d, env_options, po);
+    final_placement = r.placement;
+    Evaluator ev(nl, d.params);
+    ev.reset(final_placement);
+    c = ev.costs();
+    l = ev.legality();
+    how = r.chosen < 0 ? fmt::format("the policy {} (greedy of {} episode{})", r.checkpoint, r.episodes,
+                                      r.episodes == 1 ? "" : "s")
+                       : fmt::format("the policy {} (sample {} of {} episodes; greedy {:.6f})", r.checkpoint, r.chosen,
+                                     r.episodes, r.greedy_proxy);
+#else
+    throw InputError("--placer rl needs the LibTorch build");
+#endif
+  } else {
+    PlacementEnv env(nl, d.params, start, env_options);
+    if (o.placer != "legalize") {
+      PlacerOptions po;
+      po.seed = o.seed;
+      run_placer(o.placer, env, po);
+    }
+    c = env.finish();
+    l = env.evaluator().legality();
+    final_placement = env.placement();
+    how = fmt::format("'{}' (seed {})", o.placer, o.seed);
   }
-  const Costs c = env.finish();
-  const LegalityReport l = env.evaluator().legality();
   const double place_ms = std::chrono::duration<double, std::milli>(Clock::now() - t_loaded).count();
 
-  Placement out = env.placement();
+  Placement out = final_placement;
   // As Circuit Training writes them: ports fixed, and whatever the input fixed.
   for (int32_t i = 0; i < nl.num_nodes(); ++i) out.fixed[i] = d.placement.fixed[i] || nl.kind[i] == NodeKind::kPort;
   PlcInfo info = {{"Wirelength", fmt::format("{:.3f}", c.wirelength)},
@@ -64,7 +99,8 @@ int run_place(const PlaceOptions& o) {
                   {"Congestion cost", fmt::format("{:.6f}", c.congestion_cost)},
                   {"Density cost", fmt::format("{:.6f}", c.density_cost)},
                   {"Proxy cost", fmt::format("{:.6f}", c.proxy_cost)},
-                  {"Placer", fmt::format("rlplace place --placer {} --seed {}", o.placer, o.seed)}};
+                  {"Placer", o.placer == "rl" ? fmt::format("rlplace place --placer rl --policy {} --samples {} --seed {}", o.policy, o.samples, o.seed)
+                                              : fmt::format("rlplace place --placer {} --seed {}", o.placer, o.seed)}};
   write_plc(o.out, nl, out, to_plc_header(d.params, nl.block_name), info);
 
   const double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -83,8 +119,8 @@ int run_place(const PlaceOptions& o) {
       fmt::print("legalized        {} hard macros of {} in place, soft macros and cells by the solver\n",
                  nl.hard_macros.size(), o.netlist);
     else
-      fmt::print("placed           {} hard macros of {} with '{}' (seed {}), soft macros and cells by the solver\n",
-                 env.order().size(), o.netlist, o.placer, o.seed);
+      fmt::print("placed           {} hard macros of {} with {}, soft macros and cells by the solver\n",
+                 placement_order(nl, d.placement).size(), o.netlist, how);
     fmt::print("wirelength cost  {:.6f}\ndensity cost     {:.6f}\ncongestion cost  {:.6f}\nproxy cost       {:.6f}\n",
                c.wirelength_cost, c.density_cost, c.congestion_cost, c.proxy_cost);
     fmt::print("hard macros      {} overlapping pairs, {} outside the canvas, {} on blockages: {}\n", l.overlap_count,
@@ -103,8 +139,13 @@ void add_place(CLI::App& app, Run& chosen) {
   auto* plc = cmd->add_option("--plc", o->plc, "Starting placement and parameters (.plc)");
   auto* fp = cmd->add_option("--floorplan", o->floorplan, "Canvas, grid and routing parameters (.plc header)");
   plc->excludes(fp);
-  cmd->add_option("--placer", o->placer, "greedy, random, or legalize (keep the input's macros, made legal)")
-      ->check(CLI::IsMember({"greedy", "random", "legalize"}));
+  cmd->add_option("--placer", o->placer,
+                  "greedy, random, legalize (keep the input's macros, made legal), or rl (a trained policy)")
+      ->check(CLI::IsMember({"greedy", "random", "legalize", "rl"}));
+  cmd->add_option("--policy", o->policy, "For --placer rl: a checkpoint (.pt) or a training directory (its latest)");
+  cmd->add_option("--samples", o->samples, "For --placer rl: sampled episodes besides the greedy one; the best is kept")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--device", o->device, "For --placer rl: cpu, cuda, cuda:1, ...");
   cmd->add_option("--out", o->out, "Output placement (.plc), written atomically")->required();
   cmd->add_option("--seed", o->seed, "Random seed");
   cmd->add_option("--spacing", o->spacing, "Clearance between hard macros, microns")->check(CLI::NonNegativeNumber);

@@ -1,0 +1,67 @@
+// Everything a training run is configured by, as one JSON document (`--config FILE.json`,
+// and the copy a run keeps in its state file so that `--resume` cannot silently change it).
+// Free of LibTorch so that tools can read and validate it cheaply.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "gnn/config.h"
+
+namespace rlplace::rl {
+
+// PPO as Circuit Training runs it; the defaults are its values unless a comment says why not.
+struct PpoConfig {
+  double clip = 0.2;             // importance-ratio clipping
+  double entropy_coef = 0.01;
+  double value_coef = 0.5;
+  double discount = 1.0;         // the reward arrives at the last step
+  // Circuit Training's 4e-3 goes with minibatches of 1,024 steps over 8 GPUs; with 128
+  // the policy collapses onto a local optimum within a few iterations (docs/training.md).
+  double learning_rate = 3e-4;
+  // "constant", or "cosine": from learning_rate down to cosine_alpha * learning_rate over
+  // schedule_iterations. Part of the configuration rather than taken from --iterations so
+  // that a run resumed with another iteration target keeps its schedule. (Circuit Training
+  // decays over 1e9 iterations by default, which is constant in practice.)
+  std::string lr_schedule = "constant";
+  double cosine_alpha = 0.1;
+  int64_t schedule_iterations = 0;
+  double adam_eps = 1e-5;
+  double grad_clip = 1.0;        // global gradient norm
+  int epochs = 4;                // passes over each iteration's steps
+  int minibatch = 128;           // steps per gradient step
+  // Circuit Training's adaptive KL penalty. The KL is estimated from the sampled actions
+  // ((r - 1) - log r, r the probability ratio) because episodes keep only the log
+  // probability of the action taken, not the 16,384 of every step.
+  bool adaptive_kl = true;
+  double kl_beta = 1.0, kl_target = 0.01, kl_tolerance = 0.3, kl_cutoff_factor = 2.0, kl_cutoff_coef = 1000;
+  // How rewards and advantages are made comparable: "per_netlist" (each netlist's rewards
+  // standardised by its own running mean and deviation, then advantages standardised per
+  // netlist within each minibatch) or "minibatch" (Circuit Training: raw rewards,
+  // advantages standardised over the whole minibatch).
+  std::string normalization = "per_netlist";
+  double reward_stats_decay = 0.9;  // weight of the past in the running reward statistics
+};
+
+struct TrainConfig {
+  PpoConfig ppo;
+  gnn::GnnConfig gnn;
+  int episodes_per_iteration = 16;  // per training netlist
+  // Reward = -(w * wirelength + d * density + c * congestion); -4 when macros do not fit.
+  double reward_wirelength_weight = 1.0, reward_density_weight = 1.0, reward_congestion_weight = 0.5;
+  double infeasible_reward = -4.0;
+  double macro_spacing = 0;
+  bool run_fd = true;                // force-directed solver at the end of each episode
+  int envs_per_worker = 1;           // environments each worker steps together (one batched forward)
+  int learner_threads = 0;           // LibTorch threads for learning; 0: all cores
+  std::string device = "cpu";        // learner and policy evaluations
+  int eval_every = 1;                // greedy episode on every netlist every N iterations
+
+  void validate() const;              // throws std::invalid_argument naming the field
+  std::string to_json() const;        // every field
+  // Fields missing from `text` keep the values of `base`; unknown fields are errors.
+  static TrainConfig from_json(const std::string& text, const TrainConfig& base);
+  static TrainConfig from_json(const std::string& text);
+};
+
+}  // namespace rlplace::rl

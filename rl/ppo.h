@@ -1,0 +1,65 @@
+// The PPO learner: one update per iteration from that iteration's fresh episodes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/optim/adam.h>
+
+#include "gnn/model.h"
+#include "rl/config.h"
+#include "rl/rollout.h"
+
+namespace rlplace::rl {
+
+// Running mean and second moment of one netlist's episode rewards.
+struct RewardStats {
+  double mean = 0, second = 0;
+  int64_t episodes = 0;
+  double deviation() const;
+};
+
+struct UpdateStats {
+  double policy_loss = 0, value_loss = 0, entropy = 0, approx_kl = 0, clip_fraction = 0, grad_norm = 0;
+  double kl_beta = 0, learning_rate = 0;
+  int64_t samples = 0, gradient_steps = 0;
+};
+
+class PpoLearner {
+ public:
+  PpoLearner(gnn::PolicyValueNet net, const PpoConfig& config, torch::Device device);
+
+  // One PPO update over every step of `episodes`, all of which must come from the current
+  // policy version (throws std::logic_error otherwise). `fraction` in [0, 1] is the run's
+  // progress, for the learning-rate schedule (negative: constant). Advances the version.
+  UpdateStats update(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes, uint64_t seed,
+                     double fraction);
+
+  gnn::PolicyValueNet net() const { return net_; }
+  int64_t version() const { return version_; }
+  double kl_beta() const { return kl_beta_; }
+  const std::map<std::string, RewardStats>& reward_stats() const { return reward_stats_; }
+
+  // The learner's state besides the weights, for resuming: version, KL beta, reward
+  // statistics (JSON, exact), and Adam's moments (a torch archive, written atomically).
+  std::string state_json() const;
+  void restore_state_json(const std::string& text);
+  void save_optimizer(const std::string& path) const;
+  void load_optimizer(const std::string& path);
+
+  // The learning rate at progress `fraction` of the run.
+  double learning_rate(double fraction) const;
+
+ private:
+  gnn::PolicyValueNet net_;
+  PpoConfig config_;
+  torch::Device device_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  int64_t version_ = 0;
+  double kl_beta_;
+  std::map<std::string, RewardStats> reward_stats_;  // by task label
+};
+
+}  // namespace rlplace::rl

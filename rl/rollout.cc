@@ -1,0 +1,261 @@
+#include "rl/rollout.h"
+
+#include <ATen/Parallel.h>
+
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace rlplace::rl {
+
+uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
+  auto mix = [](uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  return mix(mix(mix(mix(seed) ^ a) ^ b) ^ c);
+}
+
+std::unique_ptr<Task> make_task(const std::string& netlist_path, const std::string& plc_path,
+                                const EnvOptions& env_options, const std::string& label) {
+  std::string name = label;
+  if (name.empty()) {
+    const std::filesystem::path p(netlist_path);
+    name = p.parent_path().filename().string();
+    if (name.empty() || name == ".") name = p.stem().string();
+  }
+  Design d = load_design(netlist_path, plc_path);
+  if (placement_order(d.netlist, d.placement).empty())
+    throw InputError(fmt::format("{}: no movable hard macro to place", netlist_path));
+  auto t = make_task(std::move(d), env_options, name);
+  t->netlist_path = netlist_path;
+  t->plc_path = plc_path;
+  return t;
+}
+
+std::unique_ptr<Task> make_task(Design design, const EnvOptions& env_options, const std::string& label) {
+  auto t = std::make_unique<Task>();
+  t->label = label;
+  t->design = std::move(design);
+  const Netlist& nl = t->design.netlist;
+  t->env_options = env_options;
+  // The solver's schedule suits the netlist (clustered or flat); the thread count is the caller's.
+  t->env_options.fd = default_fd_options(nl);
+  t->env_options.fd.threads = env_options.fd.threads;
+  PlacementEnv env(nl, t->design.params, t->design.placement, t->env_options);
+  t->order = env.order();
+  if (t->order.empty()) throw InputError(fmt::format("{}: no movable hard macro to place", label));
+  t->features = gnn::build_static_features(nl, t->design.params, t->design.placement);
+  gnn::dynamic_features(t->features, env, t->reset_state);
+  return t;
+}
+
+void state_at(const Task& task, const Episode& e, int t, gnn::DynamicFeatures& out) {
+  const gnn::StaticFeatures& sf = task.features;
+  const size_t cells = static_cast<size_t>(sf.rows) * sf.cols;
+  if (t < 0 || t >= e.steps()) throw std::out_of_range(fmt::format("state_at: step {} of {}", t, e.steps()));
+  out.x = task.reset_state.x;
+  out.y = task.reset_state.y;
+  out.placed = task.reset_state.placed;
+  for (int k = 0; k < t; ++k) {
+    const int32_t g = sf.node_of[task.order[k]];
+    out.x[g] = e.x[k];
+    out.y[g] = e.y[k];
+    out.placed[g] = 1.f;
+  }
+  out.current = sf.node_of[task.order[t]];
+  out.mask.assign(e.masks.begin() + t * cells, e.masks.begin() + (t + 1) * cells);
+}
+
+int64_t choose_action(const float* lp, int64_t n, bool greedy, double u) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  int64_t best = -1;
+  if (greedy) {
+    for (int64_t a = 0; a < n; ++a)
+      if (lp[a] != ninf && (best < 0 || lp[a] > lp[best])) best = a;
+    return best;
+  }
+  // The probabilities are renormalised in double so that float rounding in the softmax
+  // can never make the last feasible action unreachable.
+  double total = 0;
+  for (int64_t a = 0; a < n; ++a)
+    if (lp[a] != ninf) total += std::exp(static_cast<double>(lp[a]));
+  if (total <= 0) return -1;
+  const double target = u * total;
+  double acc = 0;
+  for (int64_t a = 0; a < n; ++a) {
+    if (lp[a] == ninf) continue;
+    acc += std::exp(static_cast<double>(lp[a]));
+    best = a;
+    if (acc > target) break;
+  }
+  return best;
+}
+
+struct Collector::Worker {
+  // Environments by task, one per slot of the worker's group.
+  std::map<int, std::vector<std::unique_ptr<PlacementEnv>>> envs;
+  PlacementEnv& env(const Task& task, int task_index, int slot, int slots) {
+    auto& v = envs[task_index];
+    if (v.size() < static_cast<size_t>(slots)) v.resize(slots);
+    if (!v[slot])
+      v[slot] = std::make_unique<PlacementEnv>(task.design.netlist, task.design.params, task.design.placement,
+                                               task.env_options);
+    return *v[slot];
+  }
+};
+
+Collector::Collector(const std::vector<const Task*>& tasks, int workers, int envs_per_worker)
+    : tasks_(tasks), workers_(std::max(1, workers)), envs_per_worker_(std::max(1, envs_per_worker)) {
+  for (int w = 0; w < workers_; ++w) worker_state_.push_back(std::make_unique<Worker>());
+}
+
+Collector::~Collector() = default;
+
+std::vector<Episode> Collector::run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t version,
+                                    const std::vector<Job>& jobs, const Progress& progress, const StopCheck& stop) {
+  for (const Job& j : jobs)
+    if (j.task < 0 || j.task >= static_cast<int>(tasks_.size()))
+      throw std::invalid_argument(fmt::format("Collector::run: task {} of {}", j.task, tasks_.size()));
+  std::vector<Episode> episodes(jobs.size());
+  const int G = net.config().grid;
+  const int64_t G2 = static_cast<int64_t>(G) * G;
+  const int groups = static_cast<int>((jobs.size() + envs_per_worker_ - 1) / envs_per_worker_);
+  std::atomic<int> next_group{0};
+  std::atomic<bool> abandon{false};
+  std::mutex mu;
+  int finished = 0;
+  std::exception_ptr error;
+
+  auto work = [&](int w) {
+    try {
+      // One LibTorch thread per worker: the workers are the parallelism (on the CPU the
+      // setting is per thread under OpenMP).
+      at::set_num_threads(1);
+      torch::NoGradGuard no_grad;
+      Worker& ws = *worker_state_[w];
+      std::vector<gnn::DynamicFeatures> states(envs_per_worker_);
+      std::vector<gnn::StateRef> refs;
+      for (int group; (group = next_group.fetch_add(1)) < groups;) {
+        const int first = group * envs_per_worker_;
+        const int count = std::min<int>(envs_per_worker_, static_cast<int>(jobs.size()) - first);
+        struct Slot {
+          PlacementEnv* env;
+          std::mt19937_64 rng;
+          std::chrono::steady_clock::time_point t0;
+          bool active;
+        };
+        std::vector<Slot> slots;
+        for (int s = 0; s < count; ++s) {
+          const Job& job = jobs[first + s];
+          Episode& e = episodes[first + s];
+          e.task = job.task;
+          e.policy_version = version;
+          e.seed = job.seed;
+          PlacementEnv& env = ws.env(*tasks_[job.task], job.task, s, envs_per_worker_);
+          env.reset();
+          slots.push_back({&env, std::mt19937_64(job.seed), std::chrono::steady_clock::now(), true});
+        }
+        auto finish = [&](int s) {
+          const Job& job = jobs[first + s];
+          Episode& e = episodes[first + s];
+          PlacementEnv& env = *slots[s].env;
+          slots[s].active = false;
+          if (env.infeasible()) {
+            e.infeasible = true;
+            e.reward = env.reward(Costs{});
+          } else {
+            e.costs = env.finish();
+            e.reward = env.reward(e.costs);
+            if (e.costs.proxy_cost < job.keep_placement_below) e.placement = std::make_shared<Placement>(env.placement());
+          }
+          e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - slots[s].t0).count();
+          std::lock_guard<std::mutex> lock(mu);
+          ++finished;
+          if (progress) progress(finished, static_cast<int>(jobs.size()));
+        };
+        for (int s = 0; s < count; ++s)
+          if (slots[s].env->done()) finish(s);
+
+        for (;;) {
+          if (abandon.load() || (stop && stop())) {
+            abandon = true;
+            return;
+          }
+          refs.clear();
+          std::vector<int> rows;
+          for (int s = 0; s < count; ++s) {
+            if (!slots[s].active) continue;
+            const Task& task = *tasks_[jobs[first + s].task];
+            gnn::dynamic_features(task.features, *slots[s].env, states[s]);
+            refs.push_back({&task.features, &states[s]});
+            rows.push_back(s);
+          }
+          if (rows.empty()) break;
+          gnn::GraphBatch batch = gnn::make_batch(refs, G, device);
+          gnn::PolicyOutput out = net.forward(batch);
+          const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
+          const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
+          const float* lpp = lp.data_ptr<float>();
+          const float* vp = v.data_ptr<float>();
+          for (size_t i = 0; i < rows.size(); ++i) {
+            const int s = rows[i];
+            const Job& job = jobs[first + s];
+            const Task& task = *tasks_[job.task];
+            Episode& e = episodes[first + s];
+            PlacementEnv& env = *slots[s].env;
+            const float* row = lpp + i * G2;
+            const double u = std::uniform_real_distribution<double>(0, 1)(slots[s].rng);
+            const int64_t action = choose_action(row, G2, job.greedy, u);
+            const gnn::PaddedGrid pg(G, task.features.rows, task.features.cols);
+            const int cell = action < 0 ? -1 : pg.cell_of_action(static_cast<int>(action));
+            if (cell < 0)
+              throw std::logic_error(fmt::format("policy chose action {} outside the feasible cells", action));
+            e.cells.push_back(cell);
+            e.actions.push_back(static_cast<int32_t>(action));
+            e.masks.insert(e.masks.end(), env.mask().begin(), env.mask().end());
+            e.log_probs.push_back(row[action]);
+            e.values.push_back(vp[i]);
+            const int32_t macro = env.current();
+            env.step(cell);
+            const double scale = 1.0 / (task.features.width + task.features.height);
+            e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
+            e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
+            if (env.done()) finish(s);
+          }
+        }
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!error) error = std::current_exception();
+      abandon = true;
+    }
+  };
+
+  const int threads = std::min(workers_, std::max(1, groups));
+  if (threads == 1) {
+    // In the calling thread: its LibTorch thread setting must come back afterwards.
+    const int saved = at::get_num_threads();
+    work(0);
+    at::set_num_threads(saved);
+  } else {
+    std::vector<std::thread> pool;
+    for (int w = 0; w < threads; ++w) pool.emplace_back(work, w);
+    for (auto& t : pool) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+  if (abandon) throw Interrupted();
+  return episodes;
+}
+
+}  // namespace rlplace::rl

@@ -1,0 +1,112 @@
+// Episodes: a netlist to place (Task), one placement run by the policy (Episode), and the
+// workers that run many of them in parallel (Collector).
+//
+// An episode keeps what the learner needs and nothing it can rebuild: the env cell and
+// padded action of each step, the step's feasibility mask, the position given to each
+// placed macro, the old log-probability and value. The graph features of step t are the
+// task's reset state with the first t macros placed (state_at), which is exact and costs
+// a few hundred bytes a step instead of the dozens of kilobytes of the full features.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "cost/design.h"
+#include "gnn/features.h"
+#include "gnn/model.h"
+#include "placer/env.h"
+
+namespace rlplace::rl {
+
+// One netlist, loaded once, shared read-only by every worker.
+struct Task {
+  std::string label;  // short name for logs and metrics
+  std::string netlist_path, plc_path;
+  Design design;
+  EnvOptions env_options;
+  gnn::StaticFeatures features;
+  std::vector<int32_t> order;        // macros in placement order
+  gnn::DynamicFeatures reset_state;  // features right after reset (current = order[0])
+};
+
+// Loads the design and builds everything the workers share. `label` empty: derived from
+// the path (the netlist's directory name). Throws InputError for bad files and when
+// the netlist has no hard macro to place.
+std::unique_ptr<Task> make_task(const std::string& netlist_path, const std::string& plc_path,
+                                const EnvOptions& env_options, const std::string& label = "");
+// From a loaded design (netlist_path and plc_path stay empty).
+std::unique_ptr<Task> make_task(Design design, const EnvOptions& env_options, const std::string& label);
+
+struct Episode {
+  int task = 0;
+  int64_t policy_version = -1;  // the weights that chose the actions
+  uint64_t seed = 0;
+  std::vector<int32_t> cells;    // env cell of each step
+  std::vector<int32_t> actions;  // padded action of each step
+  std::vector<uint8_t> masks;    // steps x (rows * cols), the mask each action was drawn from
+  std::vector<float> x, y;       // scaled position of the macro each step placed
+  std::vector<float> log_probs, values;
+  bool infeasible = false;       // a macro found no feasible cell; the episode stopped there
+  Costs costs;                   // of the final placement (zero if infeasible)
+  double reward = 0;
+  double seconds = 0;
+  // The final placement, kept only when asked for (see Collector::Job::keep_placement_below).
+  std::shared_ptr<Placement> placement;
+
+  int steps() const { return static_cast<int>(actions.size()); }
+};
+
+// The features of step t of `e` (0 <= t < e.steps()).
+void state_at(const Task& task, const Episode& e, int t, gnn::DynamicFeatures& out);
+
+// Runs episodes on K worker threads. Each worker owns its environments; the policy is
+// shared read-only and evaluated without gradients. A worker steps envs_per_worker
+// episodes together and evaluates their states in one batch.
+class Collector {
+ public:
+  struct Job {
+    int task = 0;
+    uint64_t seed = 0;
+    bool greedy = false;  // highest-probability action instead of a sample
+    // Keep the final placement when the proxy cost is below this.
+    double keep_placement_below = -1e300;
+  };
+  // Called after each finished episode with (done, total); from worker threads, serialised.
+  using Progress = std::function<void(int, int)>;
+  // Returns true to abandon the run (run() then throws Interrupted).
+  using StopCheck = std::function<bool()>;
+  struct Interrupted : std::runtime_error {
+    Interrupted() : std::runtime_error("interrupted") {}
+  };
+
+  Collector(const std::vector<const Task*>& tasks, int workers, int envs_per_worker);
+  ~Collector();
+
+  // Episodes in job order. `net` must not be trained while this runs.
+  std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,
+                           const std::vector<Job>& jobs, const Progress& progress = {},
+                           const StopCheck& stop = {});
+
+  int workers() const { return workers_; }
+
+ private:
+  struct Worker;
+  std::vector<const Task*> tasks_;
+  int workers_, envs_per_worker_;
+  std::vector<std::unique_ptr<Worker>> worker_state_;
+};
+
+// Samples an action from one row of log-probabilities (-inf = infeasible) with `u` uniform
+// in [0, 1), by inverse CDF in double precision; greedy: the most probable action, the
+// lowest index among ties. -1 when no action is feasible.
+int64_t choose_action(const float* log_probs, int64_t n, bool greedy, double u);
+
+// Distinct seeds for (seed, a, b, c) by SplitMix64 mixing.
+uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0);
+
+}  // namespace rlplace::rl

@@ -1,0 +1,164 @@
+// rlplace train: PPO on one or more netlists, resumable.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "gnn/model.h"
+#include "netlists/io.h"
+#include "rl/trainer.h"
+#include "tools/commands.h"
+
+namespace rlplace::tools {
+
+namespace {
+
+std::atomic<int> g_signal{0};
+extern "C" void on_signal(int sig) { g_signal = sig; }
+
+struct TrainFlags {
+  rl::TrainOptions options;
+  std::vector<std::string> train_netlists, train_plcs, eval_netlists, eval_plcs;
+  std::string pairing_error;
+  std::string config_file;
+  int episodes = 0;
+  int log_every = 10;
+  bool quiet = false;
+};
+
+std::string duration(double s) {
+  if (!(s >= 0) || std::isinf(s)) return "?";
+  const long t = std::lround(s);
+  if (t >= 3600) return fmt::format("{}h{:02d}m", t / 3600, (t / 60) % 60);
+  if (t >= 60) return fmt::format("{}m{:02d}s", t / 60, t % 60);
+  return fmt::format("{}s", t);
+}
+
+int run_train(TrainFlags& f) {
+  rl::TrainOptions& o = f.options;
+  if (!f.config_file.empty()) {
+    try {
+      o.config = rl::TrainConfig::from_json(read_file(f.config_file));
+    } catch (const std::invalid_argument& e) {
+      throw InputError(fmt::format("{}: {}", f.config_file, e.what()));
+    }
+    o.config_given = true;
+  }
+  if (f.episodes > 0) {
+    o.config.episodes_per_iteration = f.episodes;
+    o.config_given = true;
+  }
+  gnn::keep_freed_host_memory();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  o.stop = [] { return g_signal.load() != 0; };
+
+  const bool tty = isatty(STDERR_FILENO) && !f.quiet;
+  const auto t0 = Clock::now();
+  double last_line = -1;
+  o.on_progress = [&](const char* phase, int done, int total) {
+    if (!tty) return;
+    const double now = ms_since(t0);
+    if (done < total && now - last_line < 200) return;
+    last_line = now;
+    std::fprintf(stderr, "\r\033[K  %s %d/%d episodes", phase, done, total);
+  };
+  int64_t done_here = 0;
+  o.on_iteration = [&](const std::vector<std::pair<std::string, double>>& row) {
+    auto get = [&](const std::string& k) {
+      for (const auto& [key, v] : row)
+        if (key == k) return v;
+      return std::nan("");
+    };
+    const int64_t it = static_cast<int64_t>(get("iteration"));
+    if (it > 0) ++done_here;
+    const double spent = ms_since(t0) / 1000, per_it = done_here ? spent / done_here : 0;
+    double left = -1;
+    if (o.iterations > 0) left = per_it * std::max<int64_t>(0, o.iterations - it);
+    if (o.minutes > 0) left = left < 0 ? o.minutes * 60 - spent : std::min(left, o.minutes * 60 - spent);
+    std::string costs;
+    for (const auto& [key, v] : row)
+      if (key.size() > 13 && key.compare(key.size() - 13, 13, "/greedy_proxy") == 0 && !std::isnan(v))
+        costs += fmt::format("  {} {:.4f}", key.substr(0, key.size() - 13), v);
+    const std::string line =
+        it == 0 ? fmt::format("iteration 0 (before training):{}", costs)
+                : fmt::format("iteration {}{}  {:.1f} s/it  {:.0f} steps/s  left {}{}", it,
+                              o.iterations > 0 ? fmt::format("/{}", o.iterations) : std::string(), per_it,
+                              get("steps_per_s"), duration(left), costs);
+    if (tty)
+      std::fprintf(stderr, "\r\033[K%s\n", line.c_str());
+    else if (!f.quiet && (it % f.log_every == 0))
+      std::fprintf(stderr, "%s\n", line.c_str());
+  };
+
+  const rl::TrainResult r = rl::train(o);
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  fmt::print("trained          {} iteration{} in this run, {} in all, in {}\n", r.this_run, r.this_run == 1 ? "" : "s",
+             r.iterations, o.out);
+  for (const auto& [label, proxy] : r.best)
+    fmt::print("best             {:<24} proxy {:.6f}  ({}/best/{}.plc)\n", label, proxy, o.out, label);
+  fmt::print("policy           {}\n", r.checkpoint);
+  if (r.interrupted) {
+    fmt::print("stopped          by signal {}; continue with --resume\n", g_signal.load());
+    return 128 + g_signal.load();
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_train(CLI::App& app, Run& chosen) {
+  auto f = std::make_shared<TrainFlags>();
+  CLI::App* cmd = app.add_subcommand("train", "Train the placement policy with PPO on one or more netlists");
+  // A --plc belongs to the --netlist before it: the options are paired by parse order.
+  auto* netlist = cmd->add_option("--netlist", f->train_netlists, "Training netlist (repeat for several)")->allow_extra_args(false)->required();
+  auto* plc = cmd->add_option("--plc", f->train_plcs, "Placement of the --netlist before it")->allow_extra_args(false);
+  auto* eval_netlist = cmd->add_option("--eval-netlist", f->eval_netlists, "Held-out netlist, evaluated only (repeatable)")->allow_extra_args(false);
+  auto* eval_plc = cmd->add_option("--eval-plc", f->eval_plcs, "Placement of the --eval-netlist before it")->allow_extra_args(false);
+  cmd->add_option("--out", f->options.out, "Training directory")->required();
+  cmd->add_option("--iterations", f->options.iterations, "Total iterations of the run (resumes count)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--minutes", f->options.minutes, "Time budget of this invocation")->check(CLI::PositiveNumber);
+  cmd->add_option("--episodes-per-iteration", f->episodes, "Episodes per netlist per iteration")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--workers", f->options.workers, "Collector threads (default: all cores)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", f->options.seed, "Seed of the weights and episodes");
+  cmd->add_option("--init", f->options.init, "Start from this checkpoint (fine-tuning)");
+  cmd->add_flag("--resume", f->options.resume, "Continue the run in --out where it stopped");
+  cmd->add_option("--config", f->config_file, "Training configuration (JSON; see docs/training.md)");
+  cmd->add_option("--log-every", f->log_every, "Without a terminal, log every N iterations")->check(CLI::PositiveNumber);
+  cmd->add_flag("--quiet", f->quiet, "No progress output");
+  cmd->callback([f, &chosen, cmd, netlist, plc, eval_netlist, eval_plc] {
+    std::vector<const CLI::Option*> order;
+    for (const CLI::Option* opt : cmd->parse_order()) order.push_back(opt);
+    // Pair each --plc with the --netlist before it.
+    f->options.train.clear();
+    f->options.eval.clear();
+    size_t next[4] = {0, 0, 0, 0};
+    for (const CLI::Option* opt : order) {
+      if (opt == netlist) f->options.train.push_back({f->train_netlists[next[0]++], ""});
+      if (opt == eval_netlist) f->options.eval.push_back({f->eval_netlists[next[2]++], ""});
+      if (opt == plc || opt == eval_plc) {
+        const bool ev = opt == eval_plc;
+        const std::string v = ev ? f->eval_plcs[next[3]++] : f->train_plcs[next[1]++];
+        auto& list = ev ? f->options.eval : f->options.train;
+        if (list.empty() || !list.back().plc.empty())
+          f->pairing_error = fmt::format("--{}plc {} has no --{}netlist before it", ev ? "eval-" : "", v, ev ? "eval-" : "");
+        else
+          list.back().plc = v;
+      }
+    }
+    chosen = [f] {
+      if (!f->pairing_error.empty()) throw InputError(f->pairing_error);
+      return run_train(*f);
+    };
+  });
+}
+
+}  // namespace rlplace::tools
