@@ -39,6 +39,8 @@ void add_place(CLI::App& app, Run& chosen);
 // `bench gnn`, under the "bench" subcommand that add_bench registered.
 void add_bench_gnn(CLI::App& app, Run& chosen);
 void add_train(CLI::App& app, Run& chosen);
+// `bench train`: collection and update throughput.
+void add_bench_train(CLI::App& app, Run& chosen);
 #endif
 
 }  // namespace rlplace::tools

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
@@ -13,6 +14,8 @@
 #include "gnn/features.h"
 #include "gnn/model.h"
 #include "placer/env.h"
+#include "rl/ppo.h"
+#include "rl/rollout.h"
 #include "tools/commands.h"
 
 namespace rlplace::tools {
@@ -177,6 +180,95 @@ void add_bench_gnn(CLI::App& app, Run& chosen) {
   cmd->add_flag("--json", o->json, "Print one JSON object");
   o->cost.add_to(*cmd);
   cmd->callback([o, &chosen] { chosen = [o] { return run_bench_gnn(*o); }; });
+}
+
+}  // namespace rlplace::tools
+
+namespace rlplace::tools {
+
+namespace {
+
+struct BenchTrainOptions {
+  std::string netlist, plc, device = "cpu";
+  std::vector<int> workers = {1};
+  int envs_per_worker = 1, episodes = 16, learner_threads = 0;
+  unsigned seed = 1;
+  bool json = false, learn = true;
+  gnn::GnnConfig config;
+};
+
+// Collection (policy evaluations, environment steps, the solver at each episode's end)
+// and one PPO update, the two halves of a training iteration, timed separately.
+int run_bench_train(const BenchTrainOptions& o) {
+  o.config.validate();
+  gnn::keep_freed_host_memory();
+  const torch::Device device(o.device);
+  EnvOptions eo;
+  eo.fd.threads = 1;
+  auto task = rl::make_task(o.netlist, o.plc, eo);
+  torch::manual_seed(o.seed);
+  gnn::PolicyValueNet net(o.config);
+  net->to(device);
+  net->eval();
+  std::vector<rl::Collector::Job> jobs;
+  for (int i = 0; i < o.episodes; ++i) jobs.push_back({0, rl::mix_seed(o.seed, i), false, -1e300});
+  nlohmann::json runs = nlohmann::json::array();
+  std::vector<rl::Episode> last;
+  for (int w : o.workers) {
+    rl::Collector collector({task.get()}, w, o.envs_per_worker);
+    collector.run(*net, device, 0, {{0, 99, false, -1e300}});  // warm-up: allocations, kernels
+    const auto t0 = Clock::now();
+    last = collector.run(*net, device, 0, jobs);
+    const double s = ms_since(t0) / 1000;
+    int64_t steps = 0;
+    for (const auto& e : last) steps += e.steps();
+    runs.push_back({{"workers", w}, {"seconds", s}, {"steps_per_s", steps / s}, {"episodes_per_s", last.size() / s}});
+    if (!o.json)
+      fmt::print("collect          {:>3} worker{} x {} env{}: {:.2f} s for {} episodes, {:.0f} steps/s, {:.2f} episodes/s\n", w,
+                 w == 1 ? " " : "s", o.envs_per_worker, o.envs_per_worker == 1 ? "" : "s", s, last.size(), steps / s,
+                 last.size() / s);
+  }
+  nlohmann::json j = {{"cpu", cpu_model()},         {"device", o.device},       {"netlist", o.netlist},
+                      {"macros", task->order.size()}, {"episodes", o.episodes}, {"envs_per_worker", o.envs_per_worker},
+                      {"config", nlohmann::json::parse(o.config.to_json())}, {"collect", runs}};
+  if (o.learn) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    at::set_num_threads(o.learner_threads > 0 ? o.learner_threads : static_cast<int>(cores));
+    rl::PpoLearner learner(net, rl::PpoConfig{}, device);
+    const auto t0 = Clock::now();
+    const rl::UpdateStats u = learner.update({task.get()}, last, 1, -1);
+    const double s = ms_since(t0) / 1000;
+    j["learn"] = {{"seconds", s}, {"samples", u.samples}, {"gradient_steps", u.gradient_steps},
+                  {"samples_per_s", u.samples * rl::PpoConfig{}.epochs / s}};
+    if (!o.json)
+      fmt::print("learn            {:.2f} s for {} steps x {} epochs ({} gradient steps of {}): {:.0f} samples/s\n", s,
+                 u.samples, rl::PpoConfig{}.epochs, u.gradient_steps, rl::PpoConfig{}.minibatch,
+                 u.samples * rl::PpoConfig{}.epochs / s);
+  }
+  if (o.json) std::printf("%s\n", j.dump().c_str());
+  return 0;
+}
+
+}  // namespace
+
+void add_bench_train(CLI::App& app, Run& chosen) {
+  CLI::App* bench = app.get_subcommand("bench");
+  auto o = std::make_shared<BenchTrainOptions>();
+  CLI::App* cmd = bench->add_subcommand("train", "Training throughput: episode collection with K workers, one PPO update");
+  cmd->add_option("--netlist", o->netlist, "Netlist")->required();
+  cmd->add_option("--plc", o->plc, "Placement (.plc)");
+  cmd->add_option("--workers", o->workers, "Collector threads; several values run one after another")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--envs-per-worker", o->envs_per_worker, "Environments each worker steps together (one batch)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--episodes", o->episodes, "Episodes to collect")->check(CLI::PositiveNumber);
+  cmd->add_option("--device", o->device, "cpu, cuda, cuda:1, ...");
+  cmd->add_option("--learner-threads", o->learner_threads, "LibTorch threads for the update (0: all cores)");
+  cmd->add_option("--grid", o->config.grid, "Action grid G (8 times a power of two)");
+  cmd->add_option("--seed", o->seed, "Seed of the weights and episodes");
+  cmd->add_flag("!--no-learn", o->learn, "Collection only");
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o, &chosen] { chosen = [o] { return run_bench_train(*o); }; });
 }
 
 }  // namespace rlplace::tools

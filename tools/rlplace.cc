@@ -17,7 +17,9 @@ namespace {
 [[maybe_unused]] bool needs_torch(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "train") == 0) return true;
   for (int i = 1; i < argc; ++i) {
-    if (i + 1 < argc && std::strcmp(argv[i], "bench") == 0 && std::strcmp(argv[i + 1], "gnn") == 0) return true;
+    if (i + 1 < argc && std::strcmp(argv[i], "bench") == 0 &&
+        (std::strcmp(argv[i + 1], "gnn") == 0 || std::strcmp(argv[i + 1], "train") == 0))
+      return true;
     if (i + 1 < argc && std::strcmp(argv[i], "--placer") == 0 && std::strcmp(argv[i + 1], "rl") == 0) return true;
     if (std::strcmp(argv[i], "--placer=rl") == 0) return true;
   }
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
   rlplace::tools::add_bench(app, chosen);
 #ifdef RLPLACE_WITH_TORCH
   rlplace::tools::add_bench_gnn(app, chosen);
+  rlplace::tools::add_bench_train(app, chosen);
   rlplace::tools::add_train(app, chosen);
 #endif
   try {
