@@ -18,6 +18,7 @@ namespace rlplace {
 
 struct Rgb {
   uint8_t r, g, b;
+  bool operator==(const Rgb&) const = default;
 };
 
 // Fixed colours, so that a picture can be checked by reading pixels back.

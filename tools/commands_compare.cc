@@ -48,7 +48,7 @@ void check_label(const std::string& label) {
 struct CompareOptions {
   std::string netlist, out, heatmap = "density";
   std::vector<std::string> plcs, labels;
-  int width = 800, threads = 0;
+  int width = 800, threads = 1;
   bool json = false;
   CostFlags cost;
 };
@@ -203,7 +203,10 @@ void add_compare(CLI::App& app, Run& chosen) {
   cmd->add_option("--out", o->out, "Directory for report.md, report.json, report.csv and pictures")->required();
   cmd->add_option("--heatmap", o->heatmap, "Map under the pictures: density, congestion-h, congestion-v, none");
   cmd->add_option("--width", o->width, "Picture width, pixels (the overview's panels: half)")->check(CLI::Range(16, 20000));
-  cmd->add_option("--threads", o->threads, "Threads for the solver (0: all cores)")->check(CLI::NonNegativeNumber);
+  // One thread: the solver takes ~0.1 s on Ariane133 that way, and OpenMP's barriers cost
+  // seconds on a machine whose cores are busy.
+  cmd->add_option("--threads", o->threads, "Threads for the solver (default 1; 0: all cores)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", o->json, "Print report.json on one line instead of the table");
   // --width is the picture's here, so cost parameters other than each file's come from a
   // config file only.
