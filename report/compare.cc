@@ -117,19 +117,30 @@ namespace {
 std::string score_row_md(const std::string& label, const Scores& s) {
   const Costs& c = s.costs;
   const LegalityReport& l = s.legality;
-  return fmt::format("| {} | {:.3f} | {:.6f} | {:.6f} | {:.6f} | {:.6f} | {} | {:.3f} | {} |\n", label, c.wirelength,
-                     c.wirelength_cost, c.density_cost, c.congestion_cost, c.proxy_cost, l.overlap_count,
-                     l.overlap_area, l.legal() ? "yes" : "no");
+  return fmt::format("| {} | {:.3f} | {:.6f} | {:.6f} | {:.6f} | {:.6f} | {} | {:.3f} | {} | {} |\n", label,
+                     c.wirelength, c.wirelength_cost, c.density_cost, c.congestion_cost, c.proxy_cost,
+                     l.overlap_count, l.overlap_area, l.out_of_canvas, l.legal() ? "yes" : "no");
 }
 
 const char* kScoreHeaderMd =
     "| placement | HPWL (um) | wirelength cost | density cost | congestion cost | proxy cost | overlapping pairs | "
-    "overlap area (um2) | legal |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    "overlap area (um2) | outside the canvas | legal |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+std::string csv_field(const std::string& v) {
+  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+  std::string s = "\"";
+  for (char ch : v) {
+    if (ch == '"') s += '"';
+    s += ch;
+  }
+  return s + "\"";
+}
 
 std::string score_row_csv(const ComparedPlacement& p, const char* mode, const Scores& s) {
   const Costs& c = s.costs;
   const LegalityReport& l = s.legality;
-  return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.label, p.plc, mode, format_double(c.wirelength),
+  return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.label, csv_field(p.plc), mode, format_double(c.wirelength),
                      format_double(c.wirelength_cost), format_double(c.density_cost),
                      format_double(c.congestion_cost), format_double(c.proxy_cost), l.overlap_count,
                      format_double(l.overlap_area), l.out_of_canvas, l.on_blockage, l.legal() ? 1 : 0);
