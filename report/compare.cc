@@ -140,7 +140,8 @@ std::string csv_field(const std::string& v) {
 std::string score_row_csv(const ComparedPlacement& p, const char* mode, const Scores& s) {
   const Costs& c = s.costs;
   const LegalityReport& l = s.legality;
-  return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.label, csv_field(p.plc), mode, format_double(c.wirelength),
+  return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.label, csv_field(p.plc), mode,
+                     format_double(c.wirelength),
                      format_double(c.wirelength_cost), format_double(c.density_cost),
                      format_double(c.congestion_cost), format_double(c.proxy_cost), l.overlap_count,
                      format_double(l.overlap_area), l.out_of_canvas, l.on_blockage, l.legal() ? 1 : 0);

@@ -210,19 +210,21 @@ class ArianeCompare : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(test::temp_dir("compare_ariane"));
-    std::string output;
     const std::string greedy = *dir_ + "/greedy.plc";
-    ASSERT_EQ(test::run_rlplace("place --netlist " + kNetlist + " --plc " + kInitial + " --placer greedy --threads 1 --out " + greedy,
-                                output),
+    plcs_ = new std::vector<std::string>{kInitial, kLegalized, greedy};
+    table_ = new std::string;
+    std::string output;
+    ASSERT_EQ(test::run_rlplace(
+                  "place --netlist " + kNetlist + " --plc " + kInitial + " --placer greedy --threads 1 --out " + greedy,
+                  output),
               0)
         << output;
-    plcs_ = new std::vector<std::string>{kInitial, kLegalized, greedy};
     ASSERT_EQ(test::run_rlplace("compare --netlist " + kNetlist + " --plc " + kInitial + " --plc " + kLegalized +
                                     " --plc " + greedy + " --out " + *dir_ + "/out",
                                 output),
               0)
         << output;
-    table_ = new std::string(output);
+    *table_ = output;
   }
   static void TearDownTestSuite() {
     delete dir_;

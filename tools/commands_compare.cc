@@ -136,7 +136,7 @@ int run_compare(const CompareOptions& o) {
   fmt::print("{}", report_table(c));
   fmt::print("\nwrote            {}/report.md, report.json, report.csv, displacement.csv\n", o.out);
   if (c.pictures.empty())
-    fmt::print("pictures         none: {}\n", c.pictures_note);
+    fmt::print("pictures         {}\n", c.pictures_note);
   else
     fmt::print("pictures         {} in {}\n", fmt::join(c.pictures, ", "), o.out);
   return 0;
@@ -151,7 +151,8 @@ struct PlotCmdOptions {
 int run_plot(const PlotCmdOptions& o) {
   const Heatmap heat = heatmap_flag(o.heatmap);
   if (!plot_available())
-    throw InputError(fmt::format("{}: cannot draw pictures: this rlplace was built without cairo (RLPLACE_WITH_CAIRO=OFF)", o.out));
+    throw InputError(
+        fmt::format("{}: cannot draw pictures: this rlplace was built without cairo (RLPLACE_WITH_CAIRO=OFF)", o.out));
   Design d = load_design(o.netlist, o.plc, o.cost.resolve());
   PlotOptions po;
   po.width = o.width;
@@ -196,7 +197,8 @@ int run_export(const ExportCmdOptions& o) {
 
 void add_compare(CLI::App& app, Run& chosen) {
   auto o = std::make_shared<CompareOptions>();
-  CLI::App* cmd = app.add_subcommand("compare", "Score placements side by side, as given and with the soft macros re-placed");
+  CLI::App* cmd =
+      app.add_subcommand("compare", "Score placements side by side, as given and with the soft macros re-placed");
   cmd->add_option("--netlist", o->netlist, "Netlist (.pb.txt, .pb.txt.gz or binary .pb)")->required();
   cmd->add_option("--plc", o->plcs, "A placement (.plc); repeat for each")->required();
   cmd->add_option("--label", o->labels, "Name of each placement, in --plc order (default: the file's stem)");
