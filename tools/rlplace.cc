@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   rlplace::tools::add_eval(app, chosen);
   rlplace::tools::add_place(app, chosen);
   rlplace::tools::add_bench(app, chosen);
+  rlplace::tools::add_compare(app, chosen);
+  rlplace::tools::add_plot(app, chosen);
+  rlplace::tools::add_export(app, chosen);
 #ifdef RLPLACE_WITH_TORCH
   rlplace::tools::add_bench_gnn(app, chosen);
   rlplace::tools::add_bench_train(app, chosen);
