@@ -35,6 +35,7 @@ struct CostFlags {
 void add_eval(CLI::App& app, Run& chosen);
 void add_bench(CLI::App& app, Run& chosen);
 void add_place(CLI::App& app, Run& chosen);
+void add_cluster(CLI::App& app, Run& chosen);
 #ifdef RLPLACE_WITH_TORCH
 // `bench gnn`, under the "bench" subcommand that add_bench registered.
 void add_bench_gnn(CLI::App& app, Run& chosen);

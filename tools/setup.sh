@@ -9,6 +9,7 @@ packages=(
   libprotobuf-dev protobuf-compiler zlib1g-dev
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libmetis-dev
   libtorch-dev
 )
 missing=()
