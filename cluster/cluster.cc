@@ -394,6 +394,8 @@ std::string clustered_netlist_text(const Netlist& nl, const Clustering& cl, cons
   auto inputs_of = [&](int32_t i) {
     if (driven[i] < 0) return;
     const int32_t net = driven[i];
+    // A net of its driver alone was a node listing itself as input: kept as it was.
+    if (nl.net_begin[net + 1] - nl.net_begin[net] == 1) w.input(nl.name[i]);
     seen.clear();
     for (int32_t j = nl.net_begin[net] + 1; j < nl.net_begin[net + 1]; ++j) {
       const int64_t t = target_of(nl.net_pins[j]);
