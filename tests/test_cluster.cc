@@ -83,6 +83,24 @@ TEST(Grid, DefaultRulesKeepCellCountAndAspect) {
   EXPECT_EQ(g->cols, 25);
 }
 
+TEST(Grid, ReproducesTheTilosGridOfFlatAriane) {
+  // The TILOS flow put Ariane133 NG45 on 24 x 21 (its floorplan.plc); the sweep over its
+  // 133 hard macros on the same canvas finds the same grid.
+  const Netlist flat = read_netlist(test::data("netlists/flat/ariane133_ng45/netlist.pb.txt.gz"));
+  const PlcFile fp = read_plc(test::data("netlists/flat/ariane133_ng45/floorplan.plc"));
+  std::vector<double> w, h;
+  for (int32_t m : flat.hard_macros) {
+    w.push_back(flat.width[m]);
+    h.push_back(flat.height[m]);
+  }
+  const auto g = choose_grid(w, h, *fp.header.width, *fp.header.height);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->cols, *fp.header.cols);
+  EXPECT_EQ(g->rows, *fp.header.rows);
+  EXPECT_EQ(g->cols, 24);
+  EXPECT_EQ(g->rows, 21);
+}
+
 // --- The clustered netlist, from a hand-made clustering ----------------------------------
 
 // P drives c0 and c1; macro M has output pin M/o (to c2) and input pin M/i.
@@ -220,6 +238,27 @@ TEST(ClusterCommand, WithoutMetisSaysSo) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
 }
 #else
+
+TEST(ClusterCommand, FloorplanWithoutGridGetsTheChosenGrid) {
+  const std::string dir = test::temp_dir("cluster_grid");
+  test::write_text(dir + "/flat.pb.txt", hand_flat());
+  test::write_text(dir + "/fp.plc", "# Width : 100  Height : 100\n");
+  std::string out;
+  ASSERT_EQ(test::run_rlplace("cluster --netlist " + dir + "/flat.pb.txt --floorplan " + dir + "/fp.plc --out " + dir +
+                                  "/out",
+                              out),
+            0)
+      << out;
+  const auto g = choose_grid({10}, {10}, 100, 100);
+  ASSERT_TRUE(g);
+  const PlcFile plc = read_plc(dir + "/out/initial.plc");
+  EXPECT_EQ(plc.header.cols, g->cols);
+  EXPECT_EQ(plc.header.rows, g->rows);
+  EXPECT_EQ(plc.header.width, 100.0);
+  const Netlist nl = read_netlist(dir + "/out/netlist.pb.txt.gz");
+  EXPECT_EQ(nl.stdcells.size(), 0u);
+  EXPECT_GE(nl.soft_macros.size(), 1u);
+}
 
 // --- Flat Ariane133 NG45 with METIS ----------------------------------------------------
 
