@@ -72,8 +72,8 @@ TEST(Grid, ChoosesTheBestThenASmallerGridWithinTheTolerance) {
 }
 
 TEST(Grid, DefaultRulesKeepCellCountAndAspect) {
-  // No macros: every grid scores the same, so the fewest cells (500) win; 20 x 25 is the
-  // first such grid with cell aspect <= 1.5 on a 200 x 100 canvas (cells 8 x 5: no; ...).
+  // No macros: every grid scores the same, so the fewest cells (500) win; on a square
+  // canvas 20 rows x 25 columns is the first such grid in the sweep with cell aspect <= 1.5.
   auto g = choose_grid({}, {}, 100, 100);
   ASSERT_TRUE(g);
   EXPECT_EQ(g->cols * g->rows, 500);

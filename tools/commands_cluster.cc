@@ -28,8 +28,8 @@ int run_cluster(const ClusterCmdOptions& o) {
   const auto t0 = Clock::now();
   // Before any reading, so that a build without METIS fails at once.
   const Partitioner partitioner = partitioner_by_name(o.partitioner);
+  const PlcFile fp = read_plc(o.floorplan);  // small: a bad one fails before the netlist is read
   const Netlist flat = read_netlist(o.netlist);
-  const PlcFile fp = read_plc(o.floorplan);
   const double read_ms = ms_since(t0);
   CostParams params = resolve_params(flat, &fp.header);
   std::string grid_source = "floorplan";
