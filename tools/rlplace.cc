@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   rlplace::tools::Run chosen;  // set by the subcommand the user named
   rlplace::tools::add_eval(app, chosen);
   rlplace::tools::add_place(app, chosen);
+  rlplace::tools::add_cluster(app, chosen);
   rlplace::tools::add_bench(app, chosen);
   rlplace::tools::add_compare(app, chosen);
   rlplace::tools::add_plot(app, chosen);
