@@ -49,6 +49,11 @@ std::vector<std::unique_ptr<Task>> load_tasks(const std::vector<NetlistSpec>& sp
   for (const NetlistSpec& s : specs) {
     auto t = make_task(absolute(s.netlist), absolute(s.plc), eo);
     std::string label = t->label;
+    if (used.count(label)) {
+      // Same directory name (e.g. two clusterings of one design): add the folder above it.
+      const std::string above = fs::path(s.netlist).parent_path().parent_path().filename().string();
+      if (!above.empty()) label = above + "-" + t->label;
+    }
     for (int k = 2; used.count(label); ++k) label = fmt::format("{}_{}", t->label, k);
     t->label = label;
     used.insert(label);

@@ -2,11 +2,14 @@
 # Builds rlplace against the CUDA LibTorch that ships with a PyTorch installation, for GPU
 # machines that have their own toolchain (no apt; see docs/gpu.md). Cairo and METIS are
 # left out when absent: training needs neither.
-#   tools/setup_gpu.sh [BUILD_DIR]   (default build-gpu)
+#   tools/setup_gpu.sh [BUILD_DIR [TARGET ...]]   (default build-gpu, every target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-gpu}
+shift || true
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
 prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
   -DRLPLACE_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build "$build"
+cmake --build "$build" "${targets[@]}"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Trains the bundled policy across the bundled chip set (docs/gpu.md). Each call runs at most
+# MINUTES and can be repeated: the run resumes where the last call stopped.
+#   tools/pretrain.sh RLPLACE OUT_DIR MINUTES [CONFIG]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rlplace=$1 out=$2 minutes=$3 config=${4:-docs/data/pretrain_gpu.json}
+args=(--netlist netlists/ariane133_ng45/netlist.pb.txt.gz --plc netlists/ariane133_ng45/legalized.plc)
+for chip in ariane133_ng45 ariane133_sky130hd ariane136_asap7 ariane136_sky130hd mempool_tile_ng45; do
+  args+=(--netlist netlists/clustered/$chip/netlist.pb.txt.gz --plc netlists/clustered/$chip/initial.plc)
+done
+args+=(--netlist netlists/ct_samples/macro_tiles_10x10/netlist.pb.txt --plc netlists/ct_samples/macro_tiles_10x10/initial.plc)
+args+=(--netlist netlists/ct_samples/toy_macro_stdcell/netlist.pb.txt --plc netlists/ct_samples/toy_macro_stdcell/initial.plc)
+# Held out: evaluated every iteration, never trained on.
+args+=(--eval-netlist netlists/clustered/ariane136_ng45/netlist.pb.txt.gz --eval-plc netlists/clustered/ariane136_ng45/initial.plc)
+resume=()
+[ -f "$out/state.json" ] && resume=(--resume)
+"$rlplace" train "${args[@]}" --out "$out" --minutes "$minutes" --seed 1 --config "$config" "${resume[@]}" --log-every 1
