@@ -559,11 +559,28 @@ TEST(RlCommand, PlaceWithThePolicyRepeatsTheTrainersGreedyEpisode) {
   ASSERT_EQ(run_command(fmt::format("place --placer rl --policy {}/run/checkpoints/policy-000002.pt --samples 20 --netlist {} "
                                     "--plc {} --out {}/s.plc --json", base, kTinyNetlist, kTinyPlc, base), out), 0) << out;
   EXPECT_LE(nlohmann::json::parse(out)["proxy_cost"].get<double>(), j["proxy_cost"].get<double>());
-  EXPECT_EQ(run_command(fmt::format("place --placer rl --netlist {} --plc {} --out {}/q.plc", kTinyNetlist, kTinyPlc, base), out), 1);
-  EXPECT_EQ(out, "rlplace: error: --placer rl needs --policy CHECKPOINT (a .pt file or a training directory)\n");
+  EXPECT_EQ(run_command(fmt::format("place --placer rl --policy {}/config.json --netlist {} --plc {} --out {}/q.plc", base,
+                                    kTinyNetlist, kTinyPlc, base), out), 1);
+  EXPECT_EQ(out.rfind(fmt::format("rlplace: error: {}/config.json: ", base), 0), 0u) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
   EXPECT_EQ(run_command(fmt::format("place --placer rl --policy {}/nothing --netlist {} --plc {} --out {}/q.plc", base,
                                     kTinyNetlist, kTinyPlc, base), out), 1);
   EXPECT_EQ(out, fmt::format("rlplace: error: {}/nothing: no such policy checkpoint or training directory\n", base));
+}
+
+TEST(RlCommand, BundledPretrainedPolicyBeatsTheGreedyPlacerOnAriane) {
+  // Without --policy, place --placer rl uses netlists/policies/pretrained.pt.
+  const std::string base = temp_dir("rl_bundled");
+  const std::string nl = data("netlists/ariane133_ng45/netlist.pb.txt.gz"), plc = data("netlists/ariane133_ng45/legalized.plc");
+  std::string out;
+  ASSERT_EQ(run_command(fmt::format("place --placer rl --netlist {} --plc {} --out {}/rl.plc --json", nl, plc, base), out), 0) << out;
+  const auto rl = nlohmann::json::parse(out);
+  ASSERT_EQ(run_command(fmt::format("place --placer greedy --netlist {} --plc {} --out {}/g.plc --json", nl, plc, base), out), 0) << out;
+  const auto greedy = nlohmann::json::parse(out);
+  EXPECT_TRUE(rl["legal"].get<bool>());
+  EXPECT_LT(rl["proxy_cost"].get<double>(), greedy["proxy_cost"].get<double>());
+  ASSERT_EQ(run_command(fmt::format("eval --netlist {} --plc {}/rl.plc --json", nl, base), out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["proxy_cost"], rl["proxy_cost"]);
 }
 
 }  // namespace

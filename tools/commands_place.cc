@@ -1,6 +1,7 @@
 // rlplace place: hard macros by a named placer, then the force-directed solver for the rest.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include <fmt/format.h>
@@ -56,9 +57,12 @@ int run_place(const PlaceOptions& o) {
   std::string how;  // for the printed summary
   if (o.placer == "rl") {
 #ifdef RLPLACE_WITH_TORCH
-    if (o.policy.empty()) throw InputError("--placer rl needs --policy CHECKPOINT (a .pt file or a training directory)");
+    // Without --policy: $RLPLACE_POLICY, else the policy bundled with the sources.
+    std::string policy = o.policy;
+    if (policy.empty() && std::getenv("RLPLACE_POLICY")) policy = std::getenv("RLPLACE_POLICY");
+    if (policy.empty()) policy = RLPLACE_BUNDLED_POLICY;
     rl::PolicyPlaceOptions po;
-    po.policy = o.policy;
+    po.policy = policy;
     po.samples = o.samples;
     po.seed = o.seed;
     po.workers = o.threads;
@@ -99,7 +103,7 @@ int run_place(const PlaceOptions& o) {
                   {"Congestion cost", fmt::format("{:.6f}", c.congestion_cost)},
                   {"Density cost", fmt::format("{:.6f}", c.density_cost)},
                   {"Proxy cost", fmt::format("{:.6f}", c.proxy_cost)},
-                  {"Placer", o.placer == "rl" ? fmt::format("rlplace place --placer rl --policy {} --samples {} --seed {}", o.policy, o.samples, o.seed)
+                  {"Placer", o.placer == "rl" ? fmt::format("rlplace place --placer rl --samples {} --seed {}", o.samples, o.seed)
                                               : fmt::format("rlplace place --placer {} --seed {}", o.placer, o.seed)}};
   write_plc(o.out, nl, out, to_plc_header(d.params, nl.block_name), info);
 
@@ -142,7 +146,9 @@ void add_place(CLI::App& app, Run& chosen) {
   cmd->add_option("--placer", o->placer,
                   "greedy, random, legalize (keep the input's macros, made legal), or rl (a trained policy)")
       ->check(CLI::IsMember({"greedy", "random", "legalize", "rl"}));
-  cmd->add_option("--policy", o->policy, "For --placer rl: a checkpoint (.pt) or a training directory (its latest)");
+  cmd->add_option("--policy", o->policy,
+                  "For --placer rl: a checkpoint (.pt) or a training directory (its latest); default: $RLPLACE_POLICY, "
+                  "else the bundled pretrained policy");
   cmd->add_option("--samples", o->samples, "For --placer rl: sampled episodes besides the greedy one; the best is kept")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--device", o->device, "For --placer rl: cpu, cuda, cuda:1, ...");
