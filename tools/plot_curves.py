@@ -60,7 +60,7 @@ def main():
     ys = [y for _, p in series for _, y in p] + [v for _, v in hlines]
     if not xs:
         sys.exit("no data")
-    x0, x1 = min(xs), max(xs)
+    x0, x1 = min(0.0, min(xs)), max(xs)  # time and iterations start at 0
     y0, y1 = min(ys), max(ys)
     pad = (y1 - y0) * 0.05 or 0.05
     y0, y1 = y0 - pad, y1 + pad
