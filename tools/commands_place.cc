@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cost/design.h"
 #include "placer/legalizer.h"
+#include "placer/local_search.h"
 #include "placer/placers.h"
 #include "tools/commands.h"
 #ifdef RLPLACE_WITH_TORCH
@@ -27,7 +29,22 @@ struct PlaceOptions {
   bool no_fd = false, json = false;
   int threads = 0;
   CostFlags cost;
+  // Local search (issue 13), until the placer registry lands on main.
+  double seconds = 10, refine_seconds = 10;
+  int64_t moves = 0;
+  std::string refine, start = "input";
 };
+
+LocalSearchRequest search_request(const PlaceOptions& o, double seconds) {
+  LocalSearchRequest r;
+  r.seconds = seconds;
+  r.moves = o.moves;
+  r.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.seed = o.seed;
+  r.spacing = o.spacing;
+  r.start = o.start;
+  return r;
+}
 
 int run_place(const PlaceOptions& o) {
   using Clock = std::chrono::steady_clock;
@@ -81,6 +98,11 @@ int run_place(const PlaceOptions& o) {
 #else
     throw InputError("--placer rl needs the LibTorch build");
 #endif
+  } else if (o.placer == "sa" || o.placer == "cd") {
+    const LocalSearchResult r = run_search_placer(o.placer, nl, d.params, d.placement, search_request(o, o.seconds));
+    final_placement = r.placement;
+    c = r.costs;
+    how = fmt::format("'{}' (seed {}, start {}; {})", o.placer, o.seed, o.start, r.summary);
   } else {
     PlacementEnv env(nl, d.params, start, env_options);
     if (o.placer != "legalize") {
@@ -92,6 +114,18 @@ int run_place(const PlaceOptions& o) {
     l = env.evaluator().legality();
     final_placement = env.placement();
     how = fmt::format("'{}' (seed {})", o.placer, o.seed);
+  }
+  if (!o.refine.empty()) {
+    final_placement.fixed = d.placement.fixed;  // `legalize` fixes the macros it keeps for the solver
+    const LocalSearchResult r = run_refiner(o.refine, nl, d.params, final_placement, search_request(o, o.refine_seconds));
+    final_placement = r.placement;
+    c = r.costs;
+    how += fmt::format(", refined by '{}' ({})", o.refine, r.summary);
+  }
+  {
+    Evaluator ev(nl, d.params);
+    ev.reset(final_placement);
+    l = ev.legality();
   }
   const double place_ms = std::chrono::duration<double, std::milli>(Clock::now() - t_loaded).count();
 
@@ -116,6 +150,7 @@ int run_place(const PlaceOptions& o) {
                         {"on_blockage", l.on_blockage},   {"legal", l.legal()},
                         {"place_ms", place_ms},           {"total_ms", total_ms},
                         {"placer", o.placer},             {"seed", o.seed},
+                        {"refine", o.refine},
                         {"out", o.out}};
     std::printf("%s\n", j.dump().c_str());
   } else {
@@ -144,8 +179,9 @@ void add_place(CLI::App& app, Run& chosen) {
   auto* fp = cmd->add_option("--floorplan", o->floorplan, "Canvas, grid and routing parameters (.plc header)");
   plc->excludes(fp);
   cmd->add_option("--placer", o->placer,
-                  "greedy, random, legalize (keep the input's macros, made legal), or rl (a trained policy)")
-      ->check(CLI::IsMember({"greedy", "random", "legalize", "rl"}));
+                  "greedy, random, legalize (keep the input's macros, made legal), rl (a trained policy), sa (simulated "
+                  "annealing) or cd (coordinate descent)")
+      ->check(CLI::IsMember({"greedy", "random", "legalize", "rl", "sa", "cd"}));
   cmd->add_option("--policy", o->policy,
                   "For --placer rl: a checkpoint (.pt) or a training directory (its latest); default: $RLPLACE_POLICY, "
                   "else the bundled pretrained policy");
@@ -156,6 +192,14 @@ void add_place(CLI::App& app, Run& chosen) {
   cmd->add_option("--seed", o->seed, "Random seed");
   cmd->add_option("--spacing", o->spacing, "Clearance between hard macros, microns")->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", o->threads, "Threads for the solver (0: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seconds", o->seconds, "For --placer sa|cd: wall-clock budget")->check(CLI::PositiveNumber);
+  cmd->add_option("--moves", o->moves, "For --placer sa: annealing actions per thread instead of --seconds (reproducible)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--start", o->start, "For --placer sa|cd: starting hard macros, input (legalized), greedy or spiral")
+      ->check(CLI::IsMember({"input", "greedy", "spiral"}));
+  cmd->add_option("--refine", o->refine, "After the placer: cd (coordinate descent) or sa (low-temperature annealing)")
+      ->check(CLI::IsMember({"cd", "sa"}));
+  cmd->add_option("--refine-seconds", o->refine_seconds, "Wall-clock budget of --refine")->check(CLI::PositiveNumber);
   cmd->add_flag("--no-fd", o->no_fd, "Leave soft macros and standard cells where they start");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   o->cost.add_to(*cmd);

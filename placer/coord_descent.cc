@@ -1,0 +1,101 @@
+#include "placer/coord_descent.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "placer/env.h"
+#include "placer/search.h"
+
+namespace rlplace {
+
+CoordDescentResult coord_descent(const Netlist& nl, const CostParams& params, const Placement& start,
+                                 const CoordDescentOptions& o) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  MacroBoard board(nl, params, start, o.spacing);
+  for (int i = 0; i < static_cast<int>(board.movable().size()); ++i)
+    if (!board.legal(i))
+      throw std::invalid_argument(
+          fmt::format("coordinate descent: hard macro '{}' does not start legally", nl.name[board.movable()[i]]));
+  FdOptions fd = o.fd_set ? o.fd : default_fd_options(nl);
+  fd.threads = 1;  // as in anneal(): fork and join cost more than they save at this size
+  Evaluator ev(nl, params);
+  ev.reset(start);
+  CoordDescentResult res;
+  double cur = ev.costs().proxy_cost;
+  res.start_cost = cur;
+  std::vector<int32_t> order;
+  for (int32_t m : placement_order(nl, start))
+    if (board.index_of(m) >= 0) order.push_back(m);
+  const bool timed = o.seconds > 0;
+  bool out_of_time = false;
+  while (!out_of_time && (o.max_sweeps <= 0 || res.sweeps < o.max_sweeps)) {
+    const double sweep_start = cur;
+    for (int32_t m : order) {
+      if (timed && elapsed() >= o.seconds) {
+        out_of_time = true;
+        break;
+      }
+      const int i = board.index_of(m);
+      const double x0 = board.x(i), y0 = board.y(i);
+      const int c0 = board.col_of(x0), r0 = board.row_of(y0);
+      int cl = 0, ch = board.cols() - 1, rl = 0, rh = board.rows() - 1;
+      if (o.window > 0) {
+        cl = std::max(cl, c0 - o.window);
+        ch = std::min(ch, c0 + o.window);
+        rl = std::max(rl, r0 - o.window);
+        rh = std::min(rh, r0 + o.window);
+      }
+      double best = cur, bx = x0, by = y0;
+      for (int r = rl; r <= rh; ++r)
+        for (int c = cl; c <= ch; ++c) {
+          const double x = board.cell_x(c), y = board.cell_y(r);
+          if ((x == x0 && y == y0) || !board.fits(i, x, y)) continue;
+          ev.move(m, x, y);
+          const double cost = ev.costs().proxy_cost;
+          if (cost < best) {
+            best = cost;
+            bx = x;
+            by = y;
+          }
+        }
+      const double px = ev.placement().x[m], py = ev.placement().y[m];
+      if (px != bx || py != by) ev.move(m, bx, by);
+      board.set(i, bx, by);
+      const Orientation o0 = ev.placement().orientation[m];
+      Orientation bo = o0;
+      for (Orientation ori : kFootprintOrientations) {
+        if (ori == o0) continue;
+        ev.set_orientation(m, ori);
+        const double cost = ev.costs().proxy_cost;
+        if (cost < best) {
+          best = cost;
+          bo = ori;
+        }
+      }
+      if (ev.placement().orientation[m] != bo) ev.set_orientation(m, bo);
+      res.moved += bx != x0 || by != y0 || bo != o0;
+      cur = best;
+    }
+    ++res.sweeps;
+    if (o.fd_between && !out_of_time) {
+      SoftStats s;
+      cur = replace_soft(nl, params, ev, fd, true, true, s);
+    }
+    if (!(cur < sweep_start)) break;
+  }
+  if (!ev.legality().legal()) throw std::logic_error("coordinate descent: the result is not legal (a bug)");
+  // The incremental sums may differ from a fresh evaluation in the last bits.
+  Evaluator fresh(nl, params);
+  fresh.reset(ev.placement());
+  res.placement = ev.placement();
+  res.costs = fresh.costs();
+  res.seconds = elapsed();
+  return res;
+}
+
+}  // namespace rlplace

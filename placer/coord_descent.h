@@ -1,0 +1,37 @@
+// Coordinate descent over the hard macros, as Circuit Training's post-processing: each
+// movable macro in turn (largest first) is tried on every legal grid cell and then every
+// footprint-keeping orientation there, and the cheapest is kept; between sweeps the soft
+// macros are re-placed by the force-directed solver where that lowers the cost. The cost
+// never rises: a change is kept only when it is strictly cheaper.
+#pragma once
+
+#include "cost/evaluator.h"
+#include "placer/fd.h"
+
+namespace rlplace {
+
+struct CoordDescentOptions {
+  double seconds = 0;  // wall-clock budget, 0: none
+  int max_sweeps = 0;  // 0: until a sweep does not improve
+  double spacing = 0;
+  bool fd_between = true;
+  FdOptions fd;
+  bool fd_set = false;  // default_fd_options(nl) unless set
+  // Only cells within this many cells of the macro (0: every cell); smaller is faster and
+  // moves less, which suits refining a designer's placement.
+  int window = 0;
+};
+
+struct CoordDescentResult {
+  Placement placement;
+  Costs costs;
+  double start_cost = 0;
+  int sweeps = 0, moved = 0;  // macros moved or flipped, over all sweeps
+  double seconds = 0;
+};
+
+// `start`'s movable hard macros must be legal (std::invalid_argument otherwise).
+CoordDescentResult coord_descent(const Netlist& nl, const CostParams& params, const Placement& start,
+                                 const CoordDescentOptions& options);
+
+}  // namespace rlplace

@@ -1,0 +1,241 @@
+// Local search over the hard macros: annealing actions, coordinate descent, and the
+// `place` flags that run them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "cost/design.h"
+#include "cost/evaluator.h"
+#include "netlists/netlist_reader.h"
+#include "placer/anneal.h"
+#include "placer/coord_descent.h"
+#include "placer/local_search.h"
+#include "placer/search.h"
+#include "tests/test_util.h"
+
+namespace rlplace {
+namespace {
+
+using test::macro_node;
+using test::pin_node;
+using test::port_node;
+
+Design ariane() {
+  return load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
+                     test::data("netlists/ariane133_ng45/legalized.plc"));
+}
+
+Design tiny3() {
+  return load_design(test::data("tests/data/tiny3/netlist.pb.txt"), test::data("tests/data/tiny3/initial.plc"));
+}
+
+double fresh_cost(const Netlist& nl, const CostParams& params, const Placement& p) {
+  Evaluator ev(nl, params);
+  ev.reset(p);
+  return ev.costs().proxy_cost;
+}
+
+// Three macros with pins off their centres (so flips matter) between two ports, on a
+// 4 x 4 grid of a 40 x 40 canvas.
+Design oriented3() {
+  Design d;
+  const std::string text = port_node("P0", 0, 35, {"A/in"}) + port_node("P1", 40, 5) +
+                           macro_node("A", 9, 9, 20, 20) + pin_node("A/in", "A", -4, 3) +
+                           pin_node("A/out", "A", 4, -3, {"B/in"}) + macro_node("B", 8, 8, 20, 20) +
+                           pin_node("B/in", "B", 3, 3) + pin_node("B/out", "B", -3, -3, {"C/in"}) +
+                           macro_node("C", 7, 7, 20, 20) + pin_node("C/in", "C", -3, 0) +
+                           pin_node("C/out", "C", 3, 2, {"P1"});
+  d.netlist = parse_netlist("oriented3.pb.txt", text);
+  d.placement = Placement::from_netlist(d.netlist);
+  d.params = test::square_params(40, 4);
+  return d;
+}
+
+// The cheapest legal placement of every movable hard macro over all cells and the four
+// footprint-keeping orientations, by brute force.
+double exhaustive_optimum(const Design& d) {
+  const Netlist& nl = d.netlist;
+  Evaluator ev(nl, d.params);
+  Placement p = d.placement;
+  std::vector<int32_t> ms(nl.hard_macros.begin(), nl.hard_macros.end());
+  for (int32_t m : ms) p.placed[m] = 0;
+  ev.reset(p);
+  MacroBoard board(nl, d.params, p);  // nothing placed: tests only the canvas
+  const int cells = d.params.cols * d.params.rows;
+  double best = std::numeric_limits<double>::infinity();
+  std::vector<int> at(ms.size());
+  std::function<void(size_t)> go = [&](size_t k) {
+    if (k == ms.size()) {
+      best = std::min(best, ev.costs().proxy_cost);
+      return;
+    }
+    const int32_t m = ms[k];
+    for (int cell = 0; cell < cells; ++cell) {
+      const double x = (cell % d.params.cols + 0.5) * d.params.cell_width();
+      const double y = (cell / d.params.cols + 0.5) * d.params.cell_height();
+      bool ok = x - nl.width[m] / 2 >= 0 && x + nl.width[m] / 2 <= d.params.width &&
+                y - nl.height[m] / 2 >= 0 && y + nl.height[m] / 2 <= d.params.height;
+      for (size_t j = 0; j < k && ok; ++j) {
+        const int32_t o = ms[j];
+        ok = !(nl.width[m] / 2 + nl.width[o] / 2 - std::abs(x - ev.placement().x[o]) > 0 &&
+               nl.height[m] / 2 + nl.height[o] / 2 - std::abs(y - ev.placement().y[o]) > 0);
+      }
+      if (!ok) continue;
+      ev.place(m, x, y);
+      for (Orientation o : kFootprintOrientations) {
+        ev.set_orientation(m, o);
+        go(k + 1);
+      }
+      ev.set_orientation(m, Orientation::N);
+      ev.unplace(m);
+    }
+  };
+  go(0);
+  return best;
+}
+
+TEST(Anneal, EveryActionKeepsLegalityAndItsIncrementalCostIsExact) {
+  Design d = ariane();
+  Placement start = d.placement;
+  start_placement("input", d.netlist, d.params, start);
+  AnnealOptions o;
+  AnnealChain chain(d.netlist, d.params, start, o, 7);
+  int applied[AnnealChain::kActions] = {};
+  for (int round = 0; round < 40; ++round)
+    for (int a = 0; a < AnnealChain::kActions; ++a) {
+      const Placement before = chain.placement();
+      const double before_cost = chain.evaluator().costs().proxy_cost;
+      if (!chain.propose(static_cast<AnnealChain::Action>(a), 3)) {
+        EXPECT_EQ(chain.placement().x, before.x);
+        continue;
+      }
+      ++applied[a];
+      const Placement& now = chain.placement();
+      ASSERT_TRUE(chain.evaluator().legality().legal()) << "action " << a;
+      EXPECT_NEAR(chain.evaluator().costs().proxy_cost, fresh_cost(d.netlist, d.params, now), 1e-9);
+      if (round % 2) continue;  // keep every other one, so later actions start elsewhere
+      chain.undo();
+      EXPECT_EQ(chain.placement().x, before.x);
+      EXPECT_EQ(chain.placement().y, before.y);
+      EXPECT_EQ(chain.placement().orientation, before.orientation);
+      EXPECT_NEAR(chain.evaluator().costs().proxy_cost, before_cost, 1e-12);
+    }
+  for (int a = 0; a < AnnealChain::kActions; ++a) EXPECT_GT(applied[a], 0) << "action " << a << " never legal";
+}
+
+TEST(Anneal, MovesRunsAreReproducibleBitForBitAndLegal) {
+  Design d = ariane();
+  Placement start = d.placement;
+  start_placement("input", d.netlist, d.params, start);
+  for (int threads : {1, 2}) {
+    AnnealOptions o;
+    o.moves = 3000;
+    o.threads = threads;
+    o.seed = 5;
+    o.fd_every = 1000;
+    o.sync_every = 1000;
+    const AnnealResult a = anneal(d.netlist, d.params, start, o);
+    const AnnealResult b = anneal(d.netlist, d.params, start, o);
+    EXPECT_EQ(a.placement.x, b.placement.x) << threads;
+    EXPECT_EQ(a.placement.y, b.placement.y) << threads;
+    EXPECT_EQ(a.placement.orientation, b.placement.orientation);
+    EXPECT_EQ(a.costs.proxy_cost, b.costs.proxy_cost);
+    EXPECT_EQ(a.actions, 3000 * threads);
+    EXPECT_LT(a.costs.proxy_cost, a.start_cost);
+    Evaluator ev(d.netlist, d.params);
+    ev.reset(a.placement);
+    EXPECT_TRUE(ev.legality().legal());
+    EXPECT_DOUBLE_EQ(ev.costs().proxy_cost, a.costs.proxy_cost);
+    o.seed = 6;
+    EXPECT_NE(anneal(d.netlist, d.params, start, o).placement.x, a.placement.x);
+  }
+}
+
+TEST(Anneal, ReachesTheExhaustiveOptimumOfSmallNetlists) {
+  for (Design d : {tiny3(), oriented3()}) {
+    const double optimum = exhaustive_optimum(d);
+    Placement start = d.placement;
+    start_placement("spiral", d.netlist, d.params, start);
+    AnnealOptions o;
+    o.moves = 20000;
+    o.fd_every = 0;
+    const AnnealResult r = anneal(d.netlist, d.params, start, o);
+    EXPECT_NEAR(r.costs.proxy_cost, optimum, 1e-12) << d.netlist.source;
+    EXPECT_GT(r.start_cost, optimum + 1e-3) << "the start should not be optimal already";
+  }
+}
+
+TEST(CoordDescent, ReachesTheExhaustiveOptimumOfSmallNetlists) {
+  for (Design d : {tiny3(), oriented3()}) {
+    const double optimum = exhaustive_optimum(d);
+    Placement start = d.placement;
+    start_placement("spiral", d.netlist, d.params, start);
+    CoordDescentOptions o;
+    const CoordDescentResult r = coord_descent(d.netlist, d.params, start, o);
+    EXPECT_NEAR(r.costs.proxy_cost, optimum, 1e-12) << d.netlist.source;
+  }
+}
+
+TEST(CoordDescent, NeverRaisesTheCostAndStaysLegal) {
+  Design d = ariane();
+  for (const char* how : {"input", "greedy"}) {
+    Placement start = d.placement;
+    start_placement(how, d.netlist, d.params, start);
+    const double before = fresh_cost(d.netlist, d.params, start);
+    CoordDescentOptions o;
+    o.max_sweeps = 1;
+    o.window = 2;
+    const CoordDescentResult r = coord_descent(d.netlist, d.params, start, o);
+    EXPECT_DOUBLE_EQ(r.start_cost, before);
+    EXPECT_LT(r.costs.proxy_cost, before - 1e-3) << how;
+    EXPECT_GT(r.moved, 0);
+    Evaluator ev(d.netlist, d.params);
+    ev.reset(r.placement);
+    EXPECT_TRUE(ev.legality().legal());
+    EXPECT_DOUBLE_EQ(ev.costs().proxy_cost, r.costs.proxy_cost);
+  }
+}
+
+TEST(Search, StartsAreLegal) {
+  Design d = ariane();
+  for (const char* how : {"input", "greedy", "spiral"}) {
+    Placement p = d.placement;
+    start_placement(how, d.netlist, d.params, p);
+    Evaluator ev(d.netlist, d.params);
+    ev.reset(p);
+    EXPECT_TRUE(ev.legality().legal()) << how;
+  }
+  Placement p = d.placement;
+  EXPECT_THROW(start_placement("nowhere", d.netlist, d.params, p), std::invalid_argument);
+}
+
+TEST(PlaceCommand, RefineCdLowersGreedysCostAndStaysLegal) {
+  const std::string dir = test::temp_dir("search_place");
+  std::string out;
+  const std::string common = "place --netlist " + test::data("netlists/ariane133_ng45/netlist.pb.txt.gz") +
+                             " --plc " + test::data("netlists/ariane133_ng45/legalized.plc") + " --json --threads 1";
+  ASSERT_EQ(test::run_rlplace(common + " --placer greedy --out " + dir + "/g.plc", out), 0) << out;
+  const auto g = nlohmann::json::parse(out.substr(out.find('{')));
+  ASSERT_EQ(test::run_rlplace(common + " --placer greedy --refine cd --refine-seconds 3 --out " + dir + "/gcd.plc", out),
+            0)
+      << out;
+  const auto r = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_TRUE(r["legal"].get<bool>());
+  EXPECT_LT(r["proxy_cost"].get<double>(), g["proxy_cost"].get<double>() - 0.01);
+  ASSERT_EQ(test::run_rlplace(common + " --placer sa --moves 2000 --out " + dir + "/sa.plc", out), 0) << out;
+  const auto s = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_TRUE(s["legal"].get<bool>());
+  ASSERT_EQ(test::run_rlplace("eval --json --netlist " + test::data("netlists/ariane133_ng45/netlist.pb.txt.gz") +
+                                  " --plc " + dir + "/sa.plc",
+                              out),
+            0);
+  EXPECT_NEAR(nlohmann::json::parse(out.substr(out.find('{')))["proxy_cost"].get<double>(),
+              s["proxy_cost"].get<double>(), 1e-5);
+}
+
+}  // namespace
+}  // namespace rlplace
