@@ -199,6 +199,7 @@ AnnealOptions refine_anneal_options(AnnealOptions o) {
   o.w_swap = 0.1;
   o.w_shuffle = 0.02;
   o.w_window = 0.3;
+  o.initial_fd = false;
   return o;
 }
 
@@ -219,26 +220,24 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
 
   AnnealResult res;
   Placement first = start;
-  if (o.initial_fd && o.fd_every > 0) {
-    // The start's soft macros may sit anywhere (all at the centre, say); the solver's
-    // result replaces them only where it measures better.
+  if (o.initial_fd) {
     Evaluator ev(nl, params);
     ev.reset(start);
     res.start_cost = ev.costs().proxy_cost;
-    SoftStats s;
-    replace_soft(nl, params, ev, fd, true, true, s);
-    res.fd_runs += s.tried;
-    res.fd_kept_warm += s.kept_warm;
-    res.fd_kept_cold += s.kept_cold;
-    res.fd_seconds += s.seconds;
-    first = ev.placement();
+    const auto tf = Clock::now();
+    FdOptions cold = fd;
+    cold.use_current_loc = false;
+    place_soft(nl, params, first, cold);
+    res.fd_runs += 1;
+    res.fd_kept_cold += 1;
+    res.fd_seconds += seconds_since(tf);
   }
   std::vector<std::unique_ptr<AnnealChain>> chains;
   for (int k = 0; k < threads; ++k) {
     chains.push_back(std::make_unique<AnnealChain>(nl, params, first, o, o.seed * 0x9E3779B97F4A7C15ULL + k));
     chains.back()->level = k;
   }
-  if (!(o.initial_fd && o.fd_every > 0)) res.start_cost = chains[0]->cur();
+  if (!o.initial_fd) res.start_cost = chains[0]->cur();
   const int span = std::max(params.cols, params.rows);
   const double up = mean_uphill(*chains[0], 300, span / 2.0);
   const double t_start = -up / std::log(o.accept_start), t_end = t_start * o.end_ratio;

@@ -1,6 +1,7 @@
 // rlplace bench: speed of the cost, the environment and the solver on a real netlist.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -14,6 +15,7 @@
 #include "placer/env.h"
 #include "placer/fd.h"
 #include "placer/placers.h"
+#include "report/quality.h"
 #include "tools/commands.h"
 
 namespace rlplace::tools {
@@ -160,6 +162,28 @@ int run_bench_fd(const BenchOptions& o) {
   return 0;
 }
 
+struct QualityFlags {
+  std::vector<std::string> netlists, plcs;
+  QualityOptions q;
+  std::string out;
+};
+
+int run_bench_quality(QualityFlags f) {
+  if (f.plcs.size() != f.netlists.size())
+    throw InputError("bench quality: give one --plc per --netlist");
+  for (size_t i = 0; i < f.netlists.size(); ++i)
+    f.q.chips.push_back({std::filesystem::path(f.netlists[i]).parent_path().filename().string(), f.netlists[i], f.plcs[i]});
+  const std::string machine = fmt::format("{}, {} hardware threads", cpu_model(), std::thread::hardware_concurrency());
+  const auto rows = run_quality(f.q, [](const QualityRow& r) {
+    fmt::print("{:<16} {:<9} {:<7} seed {:<3} proxy {:.6f} {} {:.1f} s\n", r.chip, r.placer, r.refine.empty() ? "-" : r.refine,
+               r.seed, r.proxy, r.legal ? "legal" : "ILLEGAL", r.seconds);
+    std::fflush(stdout);
+  });
+  write_quality(rows, f.q, machine, f.out);
+  fmt::print("wrote {}/quality.md, quality.csv, quality.json\n", f.out);
+  return 0;
+}
+
 }  // namespace
 
 std::string cpu_model() {
@@ -192,6 +216,20 @@ void add_bench(CLI::App& app, Run& chosen) {
   common(fd);
   fd->add_option("--threads", o->threads, "Threads (0: all cores)")->check(CLI::NonNegativeNumber);
   fd->callback([o, &chosen] { chosen = [o] { return run_bench_fd(*o); }; });
+
+  auto qf = std::make_shared<QualityFlags>();
+  CLI::App* quality = bench->add_subcommand(
+      "quality", "Leaderboard: placers and placer + refiner pairs at equal budgets and threads, several seeds");
+  quality->add_option("--netlist", qf->netlists, "Netlist (repeat for more chips)")->required();
+  quality->add_option("--plc", qf->plcs, "Its placement (.plc), one per --netlist")->required();
+  quality->add_option("--placers", qf->q.placers, "Placers to run")->delimiter(',');
+  quality->add_option("--refiners", qf->q.refiners, "Refiners to pair with each placer (none: --refiners '')")
+      ->delimiter(',');
+  quality->add_option("--seconds", qf->q.seconds, "Budget per run")->check(CLI::PositiveNumber);
+  quality->add_option("--threads", qf->q.threads, "Threads per run")->check(CLI::PositiveNumber);
+  quality->add_option("--seeds", qf->q.seeds, "Seeds")->delimiter(',');
+  quality->add_option("--out", qf->out, "Directory for quality.md, quality.csv, quality.json")->required();
+  quality->callback([qf, &chosen] { chosen = [qf] { return run_bench_quality(*qf); }; });
 }
 
 }  // namespace rlplace::tools

@@ -1,0 +1,44 @@
+// The quality leaderboard: placers (and placer + refiner pairs) at equal wall-clock budgets
+// and thread counts on a list of chips, several seeds, written as markdown, CSV and JSON.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rlplace {
+
+struct QualityChip {
+  std::string label, netlist, plc;
+};
+
+struct QualityOptions {
+  std::vector<QualityChip> chips;
+  // Placers run alone, and placer + refiner pairs (searches are not paired with themselves).
+  std::vector<std::string> placers = {"greedy", "random", "legalize", "sa", "cd"};
+  std::vector<std::string> refiners = {"cd", "sa"};
+  double seconds = 60;  // budget of a run: a search's own, or a placer's plus its refiner's
+  int threads = 2;
+  std::vector<uint64_t> seeds = {1, 2};
+};
+
+struct QualityRow {
+  std::string chip, placer, refine;
+  uint64_t seed = 0;
+  double proxy = 0, wirelength = 0, density = 0, congestion = 0;
+  bool legal = false;
+  double seconds = 0;
+};
+
+// Runs every combination; `progress` sees each row as it is done. Placers that give the
+// same result for every seed (greedy, legalize) run once per chip.
+std::vector<QualityRow> run_quality(const QualityOptions& options,
+                                    const std::function<void(const QualityRow&)>& progress = {});
+
+// Writes DIR/quality.md (best and median per chip and entry, then every run), quality.csv
+// and quality.json.
+void write_quality(const std::vector<QualityRow>& rows, const QualityOptions& options, const std::string& machine,
+                   const std::string& dir);
+
+}  // namespace rlplace
