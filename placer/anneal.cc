@@ -30,12 +30,14 @@ AnnealChain::AnnealChain(const Netlist& nl, const CostParams& params, const Plac
   cur_ = ev_.costs().proxy_cost;
   best_ = cur_;
   best_p_ = start;
-  const double w[kActions] = {o.w_swap, o.w_shift, o.w_flip, o.w_move, o.w_window, o.w_shuffle};
+  const double w[kActions] = {o.w_swap, o.w_shift, o.w_flip, o.w_move, o.w_window, o.w_shuffle, o.w_soft};
   double total = 0;
   for (int a = 0; a < kActions; ++a) total += std::max(0.0, w[a]);
   if (!(total > 0)) throw std::invalid_argument("anneal: every action weight is zero");
   double acc = 0;
   for (int a = 0; a < kActions; ++a) cdf_[a] = (acc += std::max(0.0, w[a]) / total);
+  for (int32_t m : nl.soft_macros)
+    if (start.placed[m] && !start.fixed[m]) soft_.push_back(m);
 }
 
 void AnnealChain::adopt(const Placement& p, double cost) {
@@ -57,6 +59,23 @@ bool AnnealChain::propose(double radius) {
 bool AnnealChain::propose(Action a, double radius) {
   const int n = static_cast<int>(board_.movable().size());
   n_ = 0;
+  soft_moved_ = -1;
+  if (a == kSoft && !soft_.empty()) {
+    const int32_t m = soft_[std::uniform_int_distribution<size_t>(0, soft_.size() - 1)(rng_)];
+    std::uniform_real_distribution<double> u(-1, 1);
+    soft_x_ = ev_.placement().x[m];
+    soft_y_ = ev_.placement().y[m];
+    // As the solver keeps them: the box on the canvas, or the centre for a larger box.
+    auto clamp = [](double v, double half, double side) {
+      return half * 2 >= side ? side / 2 : std::clamp(v, half, side - half);
+    };
+    const double x = clamp(soft_x_ + u(rng_) * radius * params_.cell_width(), nl_.width[m] / 2, params_.width);
+    const double y = clamp(soft_y_ + u(rng_) * radius * params_.cell_height(), nl_.height[m] / 2, params_.height);
+    ev_.move(m, x, y);
+    soft_moved_ = m;
+    return true;
+  }
+  if (a == kSoft) a = kShift;
   if (n == 0) return false;
   if ((a == kSwap && n < 2) || (a == kShuffle && n < 3)) a = kShift;
   std::uniform_int_distribution<int> pick(0, n - 1);
@@ -128,6 +147,8 @@ bool AnnealChain::propose(Action a, double radius) {
 
 // Takes back the last applied action, in reverse order.
 void AnnealChain::undo() {
+  if (soft_moved_ >= 0) ev_.move(soft_moved_, soft_x_, soft_y_);
+  soft_moved_ = -1;
   for (int k = n_ - 1; k >= 0; --k) {
     apply(old_[k], new_[k]);
     board_.set(old_[k].i, old_[k].x, old_[k].y);
@@ -206,6 +227,8 @@ AnnealOptions refine_anneal_options(AnnealOptions o) {
 AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement& start, const AnnealOptions& o) {
   const auto t0 = Clock::now();
   const int threads = std::max(1, o.threads);
+  if (o.sharing != "restart" && o.sharing != "tempering" && o.sharing != "none")
+    throw std::invalid_argument(fmt::format("anneal: unknown sharing '{}' (known: restart, tempering, none)", o.sharing));
   {
     MacroBoard board(nl, params, start, o.spacing);
     for (int i = 0; i < static_cast<int>(board.movable().size()); ++i)

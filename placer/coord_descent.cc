@@ -31,6 +31,46 @@ CoordDescentResult coord_descent(const Netlist& nl, const CostParams& params, co
   std::vector<int32_t> order;
   for (int32_t m : placement_order(nl, start))
     if (board.index_of(m) >= 0) order.push_back(m);
+  // Macro i exchanged with each other movable macro whose place it can take (and which
+  // can take its place); the cheapest exchange is kept if it lowers the cost. Single-macro
+  // moves cannot pass two macros through each other, and got stuck on the tests' small
+  // netlists 3 to 5% above the optimum without this.
+  auto best_swap = [&](int i, double cur) {
+    const int n = static_cast<int>(board.movable().size());
+    const int32_t mi = board.movable()[i];
+    const double xi = board.x(i), yi = board.y(i);
+    int best_j = -1;
+    double best = cur;
+    for (int j = 0; j < n; ++j) {
+      if (j == i) continue;
+      const double xj = board.x(j), yj = board.y(j);
+      board.set(i, xj, yj);
+      board.set(j, xi, yi);
+      const bool ok = board.legal(i) && board.legal(j);
+      board.set(i, xi, yi);
+      board.set(j, xj, yj);
+      if (!ok) continue;
+      const int32_t mj = board.movable()[j];
+      ev.move(mi, xj, yj);
+      ev.move(mj, xi, yi);
+      const double cost = ev.costs().proxy_cost;
+      ev.move(mj, xj, yj);
+      ev.move(mi, xi, yi);
+      if (cost < best) {
+        best = cost;
+        best_j = j;
+      }
+    }
+    if (best_j < 0) return cur;
+    const int32_t mj = board.movable()[best_j];
+    const double xj = board.x(best_j), yj = board.y(best_j);
+    ev.move(mi, xj, yj);
+    ev.move(mj, xi, yi);
+    board.set(i, xj, yj);
+    board.set(best_j, xi, yi);
+    ++res.moved;
+    return best;
+  };
   const bool timed = o.seconds > 0;
   bool out_of_time = false;
   while (!out_of_time && (o.max_sweeps <= 0 || res.sweeps < o.max_sweeps)) {
@@ -80,6 +120,7 @@ CoordDescentResult coord_descent(const Netlist& nl, const CostParams& params, co
       if (ev.placement().orientation[m] != bo) ev.set_orientation(m, bo);
       res.moved += bx != x0 || by != y0 || bo != o0;
       cur = best;
+      if (o.swaps) cur = best_swap(i, cur);
     }
     ++res.sweeps;
     if (o.fd_between && !out_of_time) {

@@ -1,6 +1,7 @@
 // Coordinate descent over the hard macros, as Circuit Training's post-processing: each
 // movable macro in turn (largest first) is tried on every legal grid cell and then every
-// footprint-keeping orientation there, and the cheapest is kept; between sweeps the soft
+// footprint-keeping orientation there, and the cheapest is kept, then (beyond Circuit
+// Training) exchanged with whichever other macro lowers the cost most; between sweeps the soft
 // macros are re-placed by the force-directed solver where that lowers the cost. The cost
 // never rises: a change is kept only when it is strictly cheaper.
 #pragma once
@@ -20,6 +21,7 @@ struct CoordDescentOptions {
   // Only cells within this many cells of the macro (0: every cell); smaller is faster and
   // moves less, which suits refining a designer's placement.
   int window = 0;
+  bool swaps = true;  // after each macro's cells, its best exchange with another macro
 };
 
 struct CoordDescentResult {
