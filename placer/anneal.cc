@@ -69,8 +69,8 @@ bool AnnealChain::propose(Action a, double radius) {
     auto clamp = [](double v, double half, double side) {
       return half * 2 >= side ? side / 2 : std::clamp(v, half, side - half);
     };
-    const double x = clamp(soft_x_ + u(rng_) * radius * params_.cell_width(), nl_.width[m] / 2, params_.width);
-    const double y = clamp(soft_y_ + u(rng_) * radius * params_.cell_height(), nl_.height[m] / 2, params_.height);
+    const double x = clamp(soft_x_ + u(rng_) * o_.soft_radius * radius * params_.cell_width(), nl_.width[m] / 2, params_.width);
+    const double y = clamp(soft_y_ + u(rng_) * o_.soft_radius * radius * params_.cell_height(), nl_.height[m] / 2, params_.height);
     ev_.move(m, x, y);
     soft_moved_ = m;
     return true;

@@ -39,6 +39,7 @@ struct AnnealOptions {
   // overlap anything), between the solver's calls. On Ariane133 (1M actions, one chain)
   // weight 0 gave 0.672 to 0.679, 0.3 gave 0.651, 1 gave 0.646, 3 gave 0.648.
   double w_soft = 1;
+  double soft_radius = 0.2;  // times the hard macros' window radius; 1M actions: 1 gave 0.646, 0.3 0.644, 0.1 0.642
 
   // Temperature: the first is set so that an average uphill step of the first actions is
   // accepted with probability `accept_start`; the last is `end_ratio` times the first;

@@ -1,9 +1,10 @@
 // Coordinate descent over the hard macros, as Circuit Training's post-processing: each
-// movable macro in turn (largest first) is tried on every legal grid cell and then every
-// footprint-keeping orientation there, and the cheapest is kept, then (beyond Circuit
+// movable macro in turn (largest first) is tried on every legal grid cell under every
+// footprint-keeping orientation, and the cheapest is kept, then (beyond Circuit
 // Training) exchanged with whichever other macro lowers the cost most; between sweeps the soft
 // macros are re-placed by the force-directed solver where that lowers the cost. The cost
-// never rises: a change is kept only when it is strictly cheaper.
+// never rises: a change is kept only when it is no dearer, and the descent stops after a
+// sweep that lowered nothing.
 #pragma once
 
 #include "cost/evaluator.h"
@@ -22,6 +23,8 @@ struct CoordDescentOptions {
   // moves less, which suits refining a designer's placement.
   int window = 0;
   bool swaps = true;  // after each macro's cells, its best exchange with another macro
+  bool plateau_moves = true;  // a macro moves to a cell of equal cost (the last such)
+  bool orientations = true;   // every cell under each flip (4x the work), else the current
 };
 
 struct CoordDescentResult {
