@@ -115,12 +115,13 @@ int run_place(const PlaceOptions& o) {
     final_placement = env.placement();
     how = fmt::format("'{}' (seed {})", o.placer, o.seed);
   }
+  std::string refined;
   if (!o.refine.empty()) {
     final_placement.fixed = d.placement.fixed;  // `legalize` fixes the macros it keeps for the solver
     const LocalSearchResult r = run_refiner(o.refine, nl, d.params, final_placement, search_request(o, o.refine_seconds));
     final_placement = r.placement;
     c = r.costs;
-    how += fmt::format(", refined by '{}' ({})", o.refine, r.summary);
+    refined = fmt::format("by '{}' for {} s ({})", o.refine, o.refine_seconds, r.summary);
   }
   {
     Evaluator ev(nl, d.params);
@@ -138,7 +139,8 @@ int run_place(const PlaceOptions& o) {
                   {"Density cost", fmt::format("{:.6f}", c.density_cost)},
                   {"Proxy cost", fmt::format("{:.6f}", c.proxy_cost)},
                   {"Placer", o.placer == "rl" ? fmt::format("rlplace place --placer rl --samples {} --seed {}", o.samples, o.seed)
-                                              : fmt::format("rlplace place --placer {} --seed {}", o.placer, o.seed)}};
+                                              : fmt::format("rlplace place --placer {} --seed {}{}", o.placer, o.seed,
+                                                            o.refine.empty() ? "" : " --refine " + o.refine)}};
   write_plc(o.out, nl, out, to_plc_header(d.params, nl.block_name), info);
 
   const double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -160,6 +162,7 @@ int run_place(const PlaceOptions& o) {
     else
       fmt::print("placed           {} hard macros of {} with {}, soft macros and cells by the solver\n",
                  placement_order(nl, d.placement).size(), o.netlist, how);
+    if (!refined.empty()) fmt::print("refined          {}\n", refined);
     fmt::print("wirelength cost  {:.6f}\ndensity cost     {:.6f}\ncongestion cost  {:.6f}\nproxy cost       {:.6f}\n",
                c.wirelength_cost, c.density_cost, c.congestion_cost, c.proxy_cost);
     fmt::print("hard macros      {} overlapping pairs, {} outside the canvas, {} on blockages: {}\n", l.overlap_count,
