@@ -229,6 +229,10 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
   const int threads = std::max(1, o.threads);
   if (o.sharing != "restart" && o.sharing != "tempering" && o.sharing != "none")
     throw std::invalid_argument(fmt::format("anneal: unknown sharing '{}' (known: restart, tempering, none)", o.sharing));
+  if (!(o.accept_start > 0 && o.accept_start < 1) || !(o.end_ratio > 0))
+    throw std::invalid_argument("anneal: accept_start must lie in (0, 1) and end_ratio be positive");
+  if (o.moves <= 0 && !(o.seconds > 0)) throw std::invalid_argument("anneal: give moves or seconds");
+  const bool tempering = o.sharing == "tempering";
   {
     MacroBoard board(nl, params, start, o.spacing);
     for (int i = 0; i < static_cast<int>(board.movable().size()); ++i)
@@ -283,7 +287,7 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
         c.note_best();
       }
       double t = t_start * std::pow(t_end / t_start, p);
-      if (o.sharing == "tempering") t *= std::pow(o.ladder, c.level);
+      if (tempering) t *= std::pow(o.ladder, c.level);
       const double radius = 1 + (span / 2.0 - 1) * (1 - p);
       const int r = c.step(t, radius);
       c.illegal += r == 0;
@@ -318,7 +322,7 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
       for (int k = 0; k < threads; ++k)
         if (k != b && chains[k]->cur() > chains[b]->best())
           chains[k]->adopt(chains[b]->best_placement(), chains[b]->best());
-    } else if (threads > 1 && o.sharing == "tempering") {
+    } else if (threads > 1 && tempering) {
       // Chains by rung; neighbours swap rungs by the replica-exchange test.
       std::vector<int> at(threads);
       for (int k = 0; k < threads; ++k) at[chains[k]->level] = k;

@@ -79,9 +79,9 @@ std::vector<QualityRow> run_quality(const QualityOptions& o, const std::function
         Placement p = run_one(d, placer, req);
         if (!refine.empty()) {
           const double used = std::chrono::duration<double>(Clock::now() - t0).count();
-          req.seconds = std::max(1.0, o.seconds - used);
-          // A search placer already spent the budget; its refinement gets a tenth more.
-          if (is_search(placer)) req.seconds = std::max(1.0, o.seconds / 10);
+          // What the placer left of the budget; a search placer spends all of it unless it
+          // converged, so its refinement gets at least a tenth more.
+          req.seconds = std::max({1.0, o.seconds - used, is_search(placer) ? o.seconds / 10 : 0.0});
           p = run_refiner(refine, d.netlist, d.params, p, req).placement;
         }
         Evaluator ev(d.netlist, d.params);
