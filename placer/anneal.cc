@@ -311,6 +311,9 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
       for (int k = 0; k < threads; ++k) pool.emplace_back([&, k] { run_epoch(*chains[k], until); });
       for (auto& th : pool) th.join();
     }
+    double best_now = chains[0]->best();
+    for (const auto& c : chains) best_now = std::min(best_now, c->best());
+    res.trace.emplace_back(seconds_since(t0), best_now);
     const bool done = by_moves ? until >= o.moves : seconds_since(t0) >= o.seconds;
     if (done) break;
     if (threads > 1 && o.sharing == "restart") {
@@ -367,6 +370,7 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
   res.placement = ev.placement();
   res.costs = ev.costs();
   res.seconds = seconds_since(t0);
+  res.trace.emplace_back(res.seconds, res.costs.proxy_cost);
   return res;
 }
 

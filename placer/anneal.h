@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cost/evaluator.h"
@@ -77,6 +78,9 @@ struct AnnealResult {
   int fd_runs = 0, fd_kept_warm = 0, fd_kept_cold = 0;
   double seconds = 0, fd_seconds = 0;
   double t_start = 0, t_end = 0;
+  // (seconds since the start, best proxy cost met so far) at every sharing point, for
+  // time-to-quality curves.
+  std::vector<std::pair<double, double>> trace;
 };
 
 // Anneals from `start`, whose movable hard macros must be placed legally on grid-cell

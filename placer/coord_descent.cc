@@ -132,6 +132,7 @@ CoordDescentResult coord_descent(const Netlist& nl, const CostParams& params, co
       SoftStats s;
       cur = replace_soft(nl, params, ev, fd, true, true, s);
     }
+    res.trace.emplace_back(elapsed(), cur);
     if (!(cur < sweep_start)) break;
   }
   if (!ev.legality().legal()) throw std::logic_error("coordinate descent: the result is not legal (a bug)");

@@ -7,6 +7,9 @@
 // sweep that lowered nothing.
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "cost/evaluator.h"
 #include "placer/fd.h"
 
@@ -33,6 +36,7 @@ struct CoordDescentResult {
   double start_cost = 0;
   int sweeps = 0, moved = 0;  // macros moved or flipped, over all sweeps
   double seconds = 0;
+  std::vector<std::pair<double, double>> trace;  // (seconds, proxy cost) after each sweep
 };
 
 // `start`'s movable hard macros must be legal (std::invalid_argument otherwise).

@@ -26,13 +26,15 @@ LocalSearchResult from(const AnnealResult& a, const char* what) {
   return {a.placement, a.costs, a.start_cost,
           fmt::format("{}: {:.6f} -> {:.6f}, {} actions ({} accepted, {} illegal) in {:.1f} s, {} solver runs",
                       what, a.start_cost, a.costs.proxy_cost, a.actions, a.accepted, a.illegal, a.seconds,
-                      a.fd_runs)};
+                      a.fd_runs),
+          a.trace};
 }
 
 LocalSearchResult from(const CoordDescentResult& c) {
   return {c.placement, c.costs, c.start_cost,
           fmt::format("coordinate descent: {:.6f} -> {:.6f}, {} sweeps, {} macro changes in {:.1f} s", c.start_cost,
-                      c.costs.proxy_cost, c.sweeps, c.moved, c.seconds)};
+                      c.costs.proxy_cost, c.sweeps, c.moved, c.seconds),
+          c.trace};
 }
 
 CoordDescentOptions cd_options(const LocalSearchRequest& r) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cost/evaluator.h"
@@ -26,6 +27,7 @@ struct LocalSearchResult {
   Costs costs;
   double start_cost = 0;  // the proxy cost the search started from
   std::string summary;    // one line for reports
+  std::vector<std::pair<double, double>> trace;  // (seconds, best proxy so far)
 };
 
 std::vector<std::string> search_placer_names();  // sa, cd

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <stdexcept>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -25,10 +26,12 @@ using Clock = std::chrono::steady_clock;
 bool is_search(const std::string& p) { return p == "sa" || p == "cd"; }
 bool seeded(const std::string& p) { return p != "greedy" && p != "legalize"; }
 
-// One placer's result with the soft macros placed, as `rlplace place` computes it.
-Placement run_one(const Design& d, const std::string& placer, const LocalSearchRequest& req) {
+// One placer's result with the soft macros placed, as `rlplace place` computes it, and its
+// time-to-quality trace.
+LocalSearchResult run_one(const Design& d, const std::string& placer, const LocalSearchRequest& req) {
   const Netlist& nl = d.netlist;
-  if (is_search(placer)) return run_search_placer(placer, nl, d.params, d.placement, req).placement;
+  if (is_search(placer)) return run_search_placer(placer, nl, d.params, d.placement, req);
+  const auto t0 = Clock::now();
   EnvOptions eo;
   eo.macro_spacing = req.spacing;
   eo.fd = default_fd_options(nl);
@@ -44,16 +47,65 @@ Placement run_one(const Design& d, const std::string& placer, const LocalSearchR
     po.seed = req.seed;
     run_placer(placer, env, po);
   }
-  env.finish();
-  Placement p = env.placement();
-  p.fixed = d.placement.fixed;
-  return p;
+  LocalSearchResult r;
+  r.costs = env.finish();
+  r.placement = env.placement();
+  r.placement.fixed = d.placement.fixed;
+  r.trace.emplace_back(std::chrono::duration<double>(Clock::now() - t0).count(), r.costs.proxy_cost);
+  return r;
 }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Best proxy cost against seconds, one polyline per run (the first seed of each entry),
+// as a self-contained SVG: no drawing library needed.
+void write_curves_svg(const std::string& path, const std::string& chip, const std::vector<const QualityRow*>& runs) {
+  double tmax = 1, cmin = 1e300, cmax = -1e300;
+  for (const QualityRow* r : runs)
+    for (const auto& [t, c] : r->trace) {
+      tmax = std::max(tmax, t);
+      cmin = std::min(cmin, c);
+      cmax = std::max(cmax, c);
+    }
+  if (!(cmax > cmin)) cmax = cmin + 1e-3;
+  const double W = 720, H = 440, L = 70, R = 170, T = 30, B = 50;
+  auto px = [&](double t) { return L + (W - L - R) * t / tmax; };
+  auto py = [&](double c) { return T + (H - T - B) * (cmax - c) / (cmax - cmin); };
+  static const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  std::ofstream svg(path);
+  svg << fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
+                     "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+                     W, H);
+  svg << fmt::format("<text x=\"{}\" y=\"18\">{}: best proxy cost against seconds</text>\n", L, chip);
+  svg << fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"black\"/><line x1=\"{0}\" y1=\"{3}\" "
+                     "x2=\"{0}\" y2=\"{1}\" stroke=\"black\"/>\n",
+                     L, H - B, W - R, T);
+  for (int k = 0; k <= 4; ++k) {
+    const double t = tmax * k / 4, c = cmin + (cmax - cmin) * k / 4;
+    svg << fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{:.0f}</text>\n", px(t), H - B + 16, t);
+    svg << fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.3f}</text>\n", L - 6, py(c) + 4, c);
+  }
+  svg << fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">seconds</text>\n", (L + W - R) / 2, H - 12);
+  int i = 0;
+  for (const QualityRow* r : runs) {
+    const char* colour = colours[i % 10];
+    svg << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << colour << "\" points=\"";
+    double best = 1e300;
+    for (const auto& [t, c] : r->trace) {
+      best = std::min(best, c);
+      svg << fmt::format("{:.1f},{:.1f} ", px(t), py(best));
+    }
+    svg << "\"/>\n";
+    svg << fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}{}</text>\n", W - R + 10, T + 16 * i, colour, r->placer,
+                       r->refine.empty() ? "" : " + " + r->refine);
+    ++i;
+  }
+  svg << "</svg>\n";
 }
 
 }  // namespace
@@ -76,20 +128,25 @@ std::vector<QualityRow> run_quality(const QualityOptions& o, const std::function
         req.seconds = o.seconds;
         req.threads = o.threads;
         req.seed = seed;
-        Placement p = run_one(d, placer, req);
+        LocalSearchResult first = run_one(d, placer, req);
+        Placement p = std::move(first.placement);
+        std::vector<std::pair<double, double>> trace = std::move(first.trace);
         if (!refine.empty()) {
           const double used = std::chrono::duration<double>(Clock::now() - t0).count();
           // What the placer left of the budget; a search placer spends all of it unless it
           // converged, so its refinement gets at least a tenth more.
           req.seconds = std::max({1.0, o.seconds - used, is_search(placer) ? o.seconds / 10 : 0.0});
-          p = run_refiner(refine, d.netlist, d.params, p, req).placement;
+          LocalSearchResult r = run_refiner(refine, d.netlist, d.params, p, req);
+          p = std::move(r.placement);
+          const double best_before = trace.empty() ? r.start_cost : trace.back().second;
+          for (const auto& [t, c] : r.trace) trace.emplace_back(used + t, std::min(best_before, c));
         }
         Evaluator ev(d.netlist, d.params);
         ev.reset(p);
         const Costs c = ev.costs();
         QualityRow row{chip.label, placer, refine, seed, c.proxy_cost, c.wirelength_cost, c.density_cost,
                        c.congestion_cost, ev.legality().legal(),
-                       std::chrono::duration<double>(Clock::now() - t0).count()};
+                       std::chrono::duration<double>(Clock::now() - t0).count(), std::move(trace)};
         rows.push_back(row);
         if (progress) progress(row);
       }
@@ -111,6 +168,19 @@ void write_quality(const std::vector<QualityRow>& rows, const QualityOptions& o,
                          {"congestion", r.congestion}, {"legal", r.legal}, {"seconds", r.seconds}});
   }
   std::ofstream(dir + "/quality.json") << j.dump(1) << "\n";
+  std::ofstream curves(dir + "/quality_curves.csv");
+  curves << "chip,placer,refine,seed,seconds,best_proxy\n";
+  std::map<std::string, std::vector<const QualityRow*>> per_chip;
+  std::map<std::tuple<std::string, std::string, std::string>, bool> drawn;
+  for (const QualityRow& r : rows) {
+    for (const auto& [t, c] : r.trace)
+      curves << fmt::format("{},{},{},{},{:.3f},{:.6f}\n", r.chip, r.placer, r.refine, r.seed, t, c);
+    if (!drawn[{r.chip, r.placer, r.refine}]) {
+      drawn[{r.chip, r.placer, r.refine}] = true;
+      per_chip[r.chip].push_back(&r);
+    }
+  }
+  for (const auto& [chip, runs] : per_chip) write_curves_svg(dir + "/quality_" + chip + ".svg", chip, runs);
   std::ofstream md(dir + "/quality.md");
   md << fmt::format("Budget {} s per run, {} threads; machine: {}.\n\n", o.seconds, o.threads, machine);
   md << "| chip | placer | refine | runs | best proxy | median | worst | all legal | mean seconds |\n";

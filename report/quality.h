@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rlplace {
@@ -29,6 +30,7 @@ struct QualityRow {
   double proxy = 0, wirelength = 0, density = 0, congestion = 0;
   bool legal = false;
   double seconds = 0;
+  std::vector<std::pair<double, double>> trace;  // (seconds, best proxy so far)
 };
 
 // Runs every combination; `progress` sees each row as it is done. Placers that give the
@@ -36,8 +38,9 @@ struct QualityRow {
 std::vector<QualityRow> run_quality(const QualityOptions& options,
                                     const std::function<void(const QualityRow&)>& progress = {});
 
-// Writes DIR/quality.md (best and median per chip and entry, then every run), quality.csv
-// and quality.json.
+// Writes DIR/quality.md (best, median and worst per chip and entry), quality.csv,
+// quality.json, quality_curves.csv (every run's best proxy cost against seconds) and one
+// time-to-quality picture per chip, quality_CHIP.svg.
 void write_quality(const std::vector<QualityRow>& rows, const QualityOptions& options, const std::string& machine,
                    const std::string& dir);
 
