@@ -1,6 +1,7 @@
 #include "placer/local_search.h"
 
-#include <stdexcept>
+#include <algorithm>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -12,58 +13,88 @@ namespace rlplace {
 
 namespace {
 
-AnnealOptions anneal_options(const LocalSearchRequest& r) {
+constexpr double kDefaultSeconds = 10;
+
+AnnealOptions anneal_options(const PlaceRequest& r) {
   AnnealOptions o;
   o.moves = r.moves;
-  o.seconds = r.seconds;
-  o.threads = r.threads;
+  o.seconds = r.seconds > 0 ? r.seconds : kDefaultSeconds;
+  o.threads = r.threads > 0 ? r.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.seed = r.seed;
-  o.spacing = r.spacing;
+  o.spacing = r.env.macro_spacing;
+  o.fd = r.env.fd;
+  o.fd_set = true;
+  if (!r.env.run_fd) {
+    o.fd_every = 0;
+    o.initial_fd = o.final_fd = false;
+    o.w_soft = 0;
+  }
   return o;
 }
 
-LocalSearchResult from(const AnnealResult& a, const char* what) {
-  return {a.placement, a.costs, a.start_cost,
-          fmt::format("{}: {:.6f} -> {:.6f}, {} actions ({} accepted, {} illegal) in {:.1f} s, {} solver runs",
-                      what, a.start_cost, a.costs.proxy_cost, a.actions, a.accepted, a.illegal, a.seconds,
-                      a.fd_runs),
-          a.trace};
-}
-
-LocalSearchResult from(const CoordDescentResult& c) {
-  return {c.placement, c.costs, c.start_cost,
-          fmt::format("coordinate descent: {:.6f} -> {:.6f}, {} sweeps, {} macro changes in {:.1f} s", c.start_cost,
-                      c.costs.proxy_cost, c.sweeps, c.moved, c.seconds),
-          c.trace};
-}
-
-CoordDescentOptions cd_options(const LocalSearchRequest& r) {
+CoordDescentOptions cd_options(const PlaceRequest& r) {
   CoordDescentOptions o;
-  o.seconds = r.seconds;
-  o.spacing = r.spacing;
+  o.seconds = r.seconds > 0 ? r.seconds : kDefaultSeconds;
+  o.spacing = r.env.macro_spacing;
+  o.fd = r.env.fd;
+  o.fd_set = true;
+  o.fd_between = r.env.run_fd;
   return o;
+}
+
+std::string anneal_into(const PlaceRequest& r, const AnnealOptions& o, const Placement& start, Placement& out,
+                        const char* what, SearchStats* stats) {
+  const AnnealResult a = anneal(r.design->netlist, r.design->params, start, o);
+  out = a.placement;
+  const std::string summary =
+      fmt::format("{}: {:.6f} -> {:.6f}, {} actions ({} accepted, {} illegal) in {:.1f} s, {} solver runs", what,
+                  a.start_cost, a.costs.proxy_cost, a.actions, a.accepted, a.illegal, a.seconds, a.fd_runs);
+  if (stats) *stats = {a.start_cost, a.costs, a.trace, summary};
+  return summary;
+}
+
+std::string descend_into(const PlaceRequest& r, const Placement& start, Placement& out, SearchStats* stats) {
+  const CoordDescentResult c = coord_descent(r.design->netlist, r.design->params, start, cd_options(r));
+  out = c.placement;
+  const std::string summary =
+      fmt::format("coordinate descent: {:.6f} -> {:.6f}, {} sweeps, {} macro changes in {:.1f} s", c.start_cost,
+                  c.costs.proxy_cost, c.sweeps, c.moved, c.seconds);
+  if (stats) *stats = {c.start_cost, c.costs, c.trace, summary};
+  return summary;
+}
+
+Placement start_of(const PlaceRequest& r, const std::string& how) {
+  Placement p = r.design->placement;
+  start_placement(how, r.design->netlist, r.design->params, p, r.env.macro_spacing);
+  return p;
 }
 
 }  // namespace
 
-std::vector<std::string> search_placer_names() { return {"sa", "cd"}; }
-std::vector<std::string> refiner_names() { return {"cd", "sa"}; }
-
-LocalSearchResult run_search_placer(const std::string& name, const Netlist& nl, const CostParams& params,
-                                    const Placement& input, const LocalSearchRequest& r) {
-  if (name != "sa" && name != "cd")
-    throw std::invalid_argument(fmt::format("unknown search placer '{}' (known: sa, cd)", name));
-  Placement start = input;
-  start_placement(r.start, nl, params, start, r.spacing);
-  if (name == "sa") return from(anneal(nl, params, start, anneal_options(r)), "annealing");
-  return from(coord_descent(nl, params, start, cd_options(r)));
+PlaceOutcome place_sa(const PlaceRequest& r, const std::string& start, SearchStats* stats) {
+  PlaceOutcome out;
+  const std::string s = anneal_into(r, anneal_options(r), start_of(r, start), out.placement, "annealing", stats);
+  out.how = fmt::format("'sa' (seed {}, start {}; {})", r.seed, start, s);
+  return out;
 }
 
-LocalSearchResult run_refiner(const std::string& name, const Netlist& nl, const CostParams& params,
-                              const Placement& placed, const LocalSearchRequest& r) {
-  if (name == "sa") return from(anneal(nl, params, placed, refine_anneal_options(anneal_options(r))), "annealing refinement");
-  if (name == "cd") return from(coord_descent(nl, params, placed, cd_options(r)));
-  throw std::invalid_argument(fmt::format("unknown refiner '{}' (known: cd, sa)", name));
+PlaceOutcome place_cd(const PlaceRequest& r, const std::string& start, SearchStats* stats) {
+  PlaceOutcome out;
+  const std::string s = descend_into(r, start_of(r, start), out.placement, stats);
+  out.how = fmt::format("'cd' (start {}; {})", start, s);
+  return out;
+}
+
+std::string refine_sa(const PlaceRequest& r, Placement& placement, SearchStats* stats) {
+  const Placement start = placement;
+  return "'sa' (" +
+         anneal_into(r, refine_anneal_options(anneal_options(r)), start, placement, "annealing refinement", stats) +
+         ")";
+}
+
+std::string refine_cd(const PlaceRequest& r, Placement& placement, SearchStats* stats) {
+  const Placement start = placement;
+  return "'cd' (" + descend_into(r, start, placement, stats) + ")";
 }
 
 }  // namespace rlplace

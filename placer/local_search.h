@@ -1,45 +1,33 @@
-// The local searches as placers (`sa`, `cd`: a starting placement, then the search) and as
-// refiners of any placer's result (`sa` at a low temperature, `cd`).
+// The local searches as registry entries: placers (`sa`, `cd`: a starting placement, then
+// the search) and refiners of any placer's result (`sa` at a low temperature, `cd`).
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "cost/evaluator.h"
+#include "placer/registry.h"
 
 namespace rlplace {
 
-struct LocalSearchRequest {
-  double seconds = 10;  // wall-clock budget
-  int64_t moves = 0;    // annealing actions per chain instead of seconds, when > 0
-  int threads = 1;
-  uint64_t seed = 1;
-  double spacing = 0;
-  // Placers only: the starting hard-macro placement, "input", "greedy" or "spiral"
-  // (see start_placement()).
-  std::string start = "input";
-};
-
-struct LocalSearchResult {
-  Placement placement;  // legal hard macros, soft macros placed
+// What a search returns besides the placement, for reports and time-to-quality curves.
+struct SearchStats {
+  double start_cost = 0;
   Costs costs;
-  double start_cost = 0;  // the proxy cost the search started from
-  std::string summary;    // one line for reports
   std::vector<std::pair<double, double>> trace;  // (seconds, best proxy so far)
+  std::string summary;
 };
 
-std::vector<std::string> search_placer_names();  // sa, cd
-std::vector<std::string> refiner_names();        // cd, sa
+// Budget: request.moves actions per chain when > 0, else request.seconds (default 10).
+// request.threads chains (0: every core). `start` is the starting hard-macro placement:
+// "input" (legalized), "greedy" or "spiral" (see start_placement()). With
+// request.env.run_fd off, the soft macros stay where they are.
+PlaceOutcome place_sa(const PlaceRequest& request, const std::string& start = "input", SearchStats* stats = nullptr);
+PlaceOutcome place_cd(const PlaceRequest& request, const std::string& start = "input", SearchStats* stats = nullptr);
 
-// `input` supplies the netlist's positions (soft macros, ports, fixed macros). Throws
-// std::invalid_argument for an unknown name, InputError when no legal start exists.
-LocalSearchResult run_search_placer(const std::string& name, const Netlist& nl, const CostParams& params,
-                                    const Placement& input, const LocalSearchRequest& request);
-
-// `placed` must have legal hard macros (any placer's output).
-LocalSearchResult run_refiner(const std::string& name, const Netlist& nl, const CostParams& params,
-                              const Placement& placed, const LocalSearchRequest& request);
+// Refiners: `placement` must have legal hard macros; it is improved in place. Return a
+// phrase for summaries.
+std::string refine_sa(const PlaceRequest& request, Placement& placement, SearchStats* stats = nullptr);
+std::string refine_cd(const PlaceRequest& request, Placement& placement, SearchStats* stats = nullptr);
 
 }  // namespace rlplace

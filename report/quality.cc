@@ -12,10 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cost/design.h"
-#include "placer/env.h"
-#include "placer/legalizer.h"
 #include "placer/local_search.h"
-#include "placer/placers.h"
+#include "placer/registry.h"
 
 namespace rlplace {
 
@@ -23,35 +21,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+struct LocalSearchResult {
+  Placement placement;
+  std::vector<std::pair<double, double>> trace;
+};
+
 bool is_search(const std::string& p) { return p == "sa" || p == "cd"; }
 bool seeded(const std::string& p) { return p != "greedy" && p != "legalize"; }
 
-// One placer's result with the soft macros placed, as `rlplace place` computes it, and its
-// time-to-quality trace.
-LocalSearchResult run_one(const Design& d, const std::string& placer, const LocalSearchRequest& req) {
-  const Netlist& nl = d.netlist;
-  if (is_search(placer)) return run_search_placer(placer, nl, d.params, d.placement, req);
+// One registered placer's result, with its time-to-quality trace (the searches record
+// theirs; any other placer gives one point, its result).
+LocalSearchResult run_one(const PlaceRequest& req, const std::string& placer) {
   const auto t0 = Clock::now();
-  EnvOptions eo;
-  eo.macro_spacing = req.spacing;
-  eo.fd = default_fd_options(nl);
-  eo.fd.threads = 1;
-  Placement start = d.placement;
-  if (placer == "legalize") {
-    legalize_hard_macros(nl, d.params, start, req.spacing);
-    for (int32_t m : nl.hard_macros) start.fixed[m] = 1;
-  }
-  PlacementEnv env(nl, d.params, start, eo);
-  if (placer != "legalize") {
-    PlacerOptions po;
-    po.seed = req.seed;
-    run_placer(placer, env, po);
-  }
+  SearchStats stats;
+  PlaceOutcome out = placer == "sa"   ? place_sa(req, "input", &stats)
+                     : placer == "cd" ? place_cd(req, "input", &stats)
+                                      : placer_or_throw(placer).place(req);
   LocalSearchResult r;
-  r.costs = env.finish();
-  r.placement = env.placement();
-  r.placement.fixed = d.placement.fixed;
-  r.trace.emplace_back(std::chrono::duration<double>(Clock::now() - t0).count(), r.costs.proxy_cost);
+  r.placement = std::move(out.placement);
+  if (is_search(placer)) {
+    r.trace = std::move(stats.trace);
+  } else {
+    Evaluator ev(req.design->netlist, req.design->params);
+    ev.reset(r.placement);
+    r.trace.emplace_back(std::chrono::duration<double>(Clock::now() - t0).count(), ev.costs().proxy_cost);
+  }
   return r;
 }
 
@@ -115,20 +109,27 @@ std::vector<QualityRow> run_quality(const QualityOptions& o, const std::function
   for (const QualityChip& chip : o.chips) {
     const Design d = load_design(chip.netlist, chip.plc);
     std::vector<std::pair<std::string, std::string>> entries;
-    for (const std::string& p : o.placers) {
+    const std::vector<std::string> placers = o.placers.empty() ? placer_names() : o.placers;
+    std::vector<std::string> refiners = o.refiners.empty() ? refiner_names() : o.refiners;
+    if (std::find(refiners.begin(), refiners.end(), "none") != refiners.end()) refiners.clear();
+    for (const std::string& p : placers) {
+      placer_or_throw(p);
       entries.push_back({p, ""});
-      for (const std::string& r : o.refiners)
+      for (const std::string& r : refiners)
         if (!r.empty() && p != r) entries.push_back({p, r});
     }
     for (const auto& [placer, refine] : entries)
       for (uint64_t seed : o.seeds) {
         if (!seeded(placer) && refine != "sa" && seed != o.seeds.front()) continue;
         const auto t0 = Clock::now();
-        LocalSearchRequest req;
+        PlaceRequest req;
+        req.design = &d;
+        req.env.fd = default_fd_options(d.netlist);
+        req.env.fd.threads = o.threads;
         req.seconds = o.seconds;
         req.threads = o.threads;
         req.seed = seed;
-        LocalSearchResult first = run_one(d, placer, req);
+        LocalSearchResult first = run_one(req, placer);
         Placement p = std::move(first.placement);
         std::vector<std::pair<double, double>> trace = std::move(first.trace);
         if (!refine.empty()) {
@@ -136,10 +137,15 @@ std::vector<QualityRow> run_quality(const QualityOptions& o, const std::function
           // What the placer left of the budget; a search placer spends all of it unless it
           // converged, so its refinement gets at least a tenth more.
           req.seconds = std::max({1.0, o.seconds - used, is_search(placer) ? o.seconds / 10 : 0.0});
-          LocalSearchResult r = run_refiner(refine, d.netlist, d.params, p, req);
-          p = std::move(r.placement);
-          const double best_before = trace.empty() ? r.start_cost : trace.back().second;
-          for (const auto& [t, c] : r.trace) trace.emplace_back(used + t, std::min(best_before, c));
+          SearchStats stats;
+          if (refine == "sa")
+            refine_sa(req, p, &stats);
+          else if (refine == "cd")
+            refine_cd(req, p, &stats);
+          else
+            refiner_or_throw(refine).refine(req, p);
+          const double best_before = trace.empty() ? stats.start_cost : trace.back().second;
+          for (const auto& [t, c] : stats.trace) trace.emplace_back(used + t, std::min(best_before, c));
         }
         Evaluator ev(d.netlist, d.params);
         ev.reset(p);

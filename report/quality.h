@@ -17,8 +17,8 @@ struct QualityChip {
 struct QualityOptions {
   std::vector<QualityChip> chips;
   // Placers run alone, and placer + refiner pairs (searches are not paired with themselves).
-  std::vector<std::string> placers = {"greedy", "random", "legalize", "sa", "cd"};
-  std::vector<std::string> refiners = {"cd", "sa"};
+  // Empty: every registered one; refiners {"none"}: no pairs.
+  std::vector<std::string> placers, refiners;
   double seconds = 60;  // budget of a run: a search's own, or a placer's plus its refiner's
   int threads = 2;
   std::vector<uint64_t> seeds = {1, 2};

@@ -150,9 +150,7 @@ TrainResult train(const TrainOptions& o) {
   EnvOptions eo;
   eo.macro_spacing = config.macro_spacing;
   eo.run_fd = config.run_fd;
-  eo.reward_wirelength_weight = config.reward_wirelength_weight;
-  eo.reward_density_weight = config.reward_density_weight;
-  eo.reward_congestion_weight = config.reward_congestion_weight;
+  eo.reward_weights = {config.reward_wirelength_weight, config.reward_density_weight, config.reward_congestion_weight};
   eo.infeasible_reward = config.infeasible_reward;
   eo.fd.threads = 1;  // the solver runs inside the workers: one thread each
   std::set<std::string> used;
