@@ -15,7 +15,7 @@ TEST(CliSearch, RefineCdLowersGreedysCostAndSaIsLegalAndScoredAsEvalScoresIt) {
                              " --plc " + test::data("netlists/ariane133_ng45/legalized.plc") + " --json --threads 1";
   ASSERT_EQ(test::run_rlplace(common + " --placer greedy --out " + dir + "/g.plc", out), 0) << out;
   const auto g = nlohmann::json::parse(out.substr(out.find('{')));
-  ASSERT_EQ(test::run_rlplace(common + " --placer greedy --refine cd --refine-seconds 3 --out " + dir + "/gcd.plc", out),
+  ASSERT_EQ(test::run_rlplace(common + " --placer greedy --refine cd --refine-seconds 6 --out " + dir + "/gcd.plc", out),
             0)
       << out;
   const auto r = nlohmann::json::parse(out.substr(out.find('{')));
