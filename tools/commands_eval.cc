@@ -9,6 +9,7 @@
 #include "cost/design.h"
 #include "cost/evaluator.h"
 #include "netlists/io.h"
+#include "netlists/json_number.h"
 #include "tools/commands.h"
 
 namespace rlplace::tools {
@@ -21,7 +22,11 @@ void from_config(const nlohmann::json& j, const char* key, std::optional<T>& slo
   if (slot || !j.contains(key)) return;
   const auto& v = j.at(key);
   if (!v.is_number()) throw InputError(fmt::format("{}: '{}' must be a number", path, key));
-  slot = v.get<T>();
+  try {
+    slot = json_number<T>(v);  // checked: get<int>() of 1e300 is undefined behaviour
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("{}: '{}' {}", path, key, e.what()));
+  }
 }
 
 nlohmann::json costs_json(const Costs& c, const LegalityReport& l) {
