@@ -33,7 +33,14 @@ bool parse_num(std::string_view s, double& v) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// libstdc++'s std::regex matches recursively, a stack frame or more per character, so a
+// header line of 40,000 characters overflowed the stack (under AddressSanitizer).
+// No header line rlplace or Circuit Training writes comes near this.
+constexpr size_t kMaxHeaderLine = 4096;
+
 void parse_header_line(const std::string& path, int line_no, const std::string& line, PlcHeader& h) {
+  if (line.size() > kMaxHeaderLine)
+    throw InputError(fmt::format("{}:{}: header line longer than {} characters", path, line_no, kMaxHeaderLine));
   static const std::string num = kNum;
   static const std::regex grid = header_re(R"(Columns\s*:\s*(\d+)\s+Rows\s*:\s*(\d+))");
   static const std::regex size = header_re(R"(Width\s*:\s*)" + num + R"(\s+Height\s*:\s*)" + num);
@@ -57,8 +64,10 @@ void parse_header_line(const std::string& path, int line_no, const std::string& 
     return v;
   };
   if (std::regex_search(line, m, grid)) {
-    long long c = std::stoll(m[1].str()), r = std::stoll(m[2].str());
-    if (c <= 0 || r <= 0 || c > 100000 || r > 100000) bad("grid size");
+    // from_chars, not stoll: twenty digits threw std::out_of_range, not InputError.
+    long long c = 0, r = 0;
+    if (!parse_int(m[1].str(), c) || !parse_int(m[2].str(), r) || c <= 0 || r <= 0 || c > 100000 || r > 100000)
+      bad("grid size");
     h.cols = static_cast<int>(c);
     h.rows = static_cast<int>(r);
   } else if (std::regex_search(line, m, size)) {
@@ -83,7 +92,9 @@ void parse_header_line(const std::string& path, int line_no, const std::string& 
   } else if (std::regex_search(line, m, block)) {
     h.block_name = m[1].str();
   } else if (std::regex_search(line, m, count)) {
-    int v = static_cast<int>(std::stoll(m[2].str()));
+    long long count = 0;
+    if (!parse_int(m[2].str(), count) || count > INT32_MAX) bad("node count");
+    const int v = static_cast<int>(count);
     std::string key = m[1].str();
     if (key == "HARD_MACROs") h.count_hard_macros = v;
     else if (key == "SOFT_MACROs") h.count_soft_macros = v;

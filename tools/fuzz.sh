@@ -54,7 +54,7 @@ max_len() {
   case $1 in
     fuzz_netlist_text) echo 32768 ;;
     fuzz_netlist_gzip|fuzz_netlist_binary) echo 16384 ;;
-    fuzz_plc) echo 49152 ;;
+    fuzz_plc) echo 16384 ;;
     fuzz_checkpoint) echo 400000 ;;
     *) echo 8192 ;;
   esac
