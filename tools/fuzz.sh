@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (tests/fuzz) with clang in build-fuzz/ and runs each for
 # MINUTES minutes (default 10), one after another, or FUZZ_JOBS at a time. Seeds come from
 # the bundled chips (tests/fuzz/make_corpus.sh); what a run adds stays in
-# build-fuzz/corpus/TARGET/. A crash, an escaping exception, a hang (> 10 s on one input),
+# build-fuzz/corpus/TARGET/. A crash, an escaping exception, a hang (> 30 s on one input),
 # an out-of-memory (> 2 GB) or a sanitizer report is a finding: its input is saved in
 # build-fuzz/findings/TARGET/ and the script exits with status 1.
 #
@@ -63,12 +63,13 @@ max_len() {
 run_one() {
   local t=$1 seeds=build-fuzz/seeds/${1#fuzz_}
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/findings/$t" build-fuzz/logs
-  local rc=0
+  local rc=0 dict=()
+  case $t in fuzz_train_config|fuzz_cost_config|fuzz_state_json) dict=(-dict=tests/fuzz/json.dict) ;; esac
   # ASan's leak check is off: libFuzzer stops a run at the first leak, and the readers
   # are checked for leaks by the sanitizer build's tests (tools/sanitize.sh).
   ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "build-fuzz/fuzz/$t" -max_total_time=$((minutes * 60)) -timeout=10 -rss_limit_mb=2048 \
-    -max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$t/" \
+    "build-fuzz/fuzz/$t" -max_total_time=$((minutes * 60)) -timeout=30 -rss_limit_mb=2048 \
+    -max_len="$(max_len "$t")" "${dict[@]}" -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$t/" \
     "build-fuzz/corpus/$t" "$seeds" > "build-fuzz/logs/$t.log" 2>&1 || rc=$?
   local execs cov
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "build-fuzz/logs/$t.log" | grep -o '[0-9]*$' || echo "?")
