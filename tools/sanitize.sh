@@ -25,7 +25,14 @@ cmake --build build-asan
 # halt_on_error with the no-recover flags makes any report a failing exit status.
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
 exclude="${RLPLACE_SANITIZE_EXCLUDE-^(ClusterAriane\.|Grid\.ReproducesTheTilosGridOfFlatAriane)}"
 args=(--test-dir build-asan --output-on-failure -j2 --timeout 600)
 [ -n "$exclude" ] && args+=(-E "$exclude")
-ctest "${args[@]}"
+# A fatal failure in a fixture's SetUpTestSuite (a command that failed under the sanitizers)
+# makes GoogleTest report its tests as skipped, which ctest does not count as failures.
+ctest "${args[@]}" 2>&1 | tee build-asan/ctest.log
+if grep -q "(Skipped)" build-asan/ctest.log; then
+  echo "sanitize: tests were skipped; a skip here is a fixture that failed (see above)" >&2
+  exit 1
+fi
