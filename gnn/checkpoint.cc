@@ -14,9 +14,12 @@ namespace {
 
 constexpr const char* kFormatTag = "rlplace-gnn-checkpoint";
 
+// The first non-empty line: LibTorch's messages may start with a newline.
 std::string first_line(const char* what) {
   std::string s(what);
-  return s.substr(0, s.find('\n'));
+  const size_t start = s.find_first_not_of("\n");
+  if (start == std::string::npos) return "";
+  return s.substr(start, s.find('\n', start) - start);
 }
 
 struct OpenCheckpoint {
@@ -41,6 +44,13 @@ void open_checkpoint(const std::string& path, OpenCheckpoint& ck) {
   } catch (const c10::Error& e) {
     throw std::runtime_error(
         fmt::format("{}: not a readable checkpoint (corrupt or truncated?): {}", path, first_line(e.what_without_backtrace())));
+  } catch (const std::runtime_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // TorchScript's parser throws torch::jit::ErrorReport, which is not a c10::Error, for a
+    // corrupt code section: a nine-line message without the file's name (issue 17).
+    throw std::runtime_error(
+        fmt::format("{}: not a readable checkpoint (corrupt or truncated?): {}", path, first_line(e.what())));
   }
   if (version.toInt() != kCheckpointVersion)
     throw std::runtime_error(fmt::format("{}: checkpoint format version {}; this build reads version {}", path,
@@ -65,6 +75,8 @@ PolicyValueNet read_parameters(const std::string& path, OpenCheckpoint& ck) {
   } catch (const c10::Error& e) {
     throw std::runtime_error(
         fmt::format("{}: corrupt checkpoint: {}", path, first_line(e.what_without_backtrace())));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("{}: corrupt checkpoint: {}", path, first_line(e.what())));
   }
   const auto loaded = net->named_parameters();
   for (const auto& [name, shape] : shapes) {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "netlists/json_number.h"
+
 namespace rlplace::gnn {
 
 void GnnConfig::validate() const {
@@ -41,15 +43,24 @@ GnnConfig GnnConfig::from_json(const std::string& text) {
   for (const auto& [key, value] : j.items())
     if (std::find(keys.begin(), keys.end(), key) == keys.end())
       throw std::invalid_argument(fmt::format("GNN config: unknown field '{}'", key));
-  try {
-    c.node_dim = j.at("node_dim").get<int>();
-    c.layers = j.at("layers").get<int>();
-    c.grid = j.at("grid").get<int>();
-    c.policy_channels = j.at("policy_channels").get<int>();
-    c.value_hidden = j.at("value_hidden").get<std::vector<int>>();
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(fmt::format("GNN config: {}", e.what()));
-  }
+  // Checked reads: a plain get<int>() of 1e300 is undefined behaviour, and of 2.5 gives 2.
+  auto integer = [](const nlohmann::json& v, const std::string& key) {
+    try {
+      return json_number<int>(v);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("GNN config: {} {}", key, e.what()));
+    }
+  };
+  for (const char* key : {"node_dim", "layers", "grid", "policy_channels", "value_hidden"})
+    if (!j.contains(key)) throw std::invalid_argument(fmt::format("GNN config: missing field '{}'", key));
+  c.node_dim = integer(j.at("node_dim"), "node_dim");
+  c.layers = integer(j.at("layers"), "layers");
+  c.grid = integer(j.at("grid"), "grid");
+  c.policy_channels = integer(j.at("policy_channels"), "policy_channels");
+  const nlohmann::json& hidden = j.at("value_hidden");
+  if (!hidden.is_array()) throw std::invalid_argument("GNN config: value_hidden must be an array of widths");
+  c.value_hidden.clear();
+  for (const auto& h : hidden) c.value_hidden.push_back(integer(h, "value_hidden"));
   c.validate();
   return c;
 }

@@ -65,7 +65,10 @@ std::string read_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw InputError(fmt::format("{}: read error", path));
-  std::string data = std::move(ss).str();
+  return gunzip_if_gzip(path, std::move(ss).str());
+}
+
+std::string gunzip_if_gzip(const std::string& path, std::string data) {
   if (data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
       static_cast<unsigned char>(data[1]) == 0x8b)
     return gunzip(path, data);

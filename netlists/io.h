@@ -10,6 +10,10 @@ namespace rlplace {
 // for a missing or unreadable file and for a corrupt or truncated gzip stream.
 std::string read_file(const std::string& path);
 
+// `data` gunzipped when it starts with the gzip magic bytes, else unchanged: read_file's
+// decoding of bytes already in memory. `path` only names them in messages.
+std::string gunzip_if_gzip(const std::string& path, std::string data);
+
 // Writes `content` to `path` atomically: a temporary file in the same directory, flushed,
 // then renamed over `path`, so a reader never sees a half-written file. Throws
 // std::runtime_error on failure.

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "rlplace_graph.pb.h"
 #include "netlists/io.h"
 
@@ -494,11 +496,17 @@ class TextReader {
     }
   }
 
+  // Unknown messages are skipped recursively; nesting deeper than GraphDef's own (a few
+  // levels) is refused before it overflows the stack.
+  static constexpr int kMaxDepth = 100;
+
   void skip_message(char close) {
+    if (++depth_ > kMaxDepth) fail(fmt::format("messages nested more than {} deep", kMaxDepth));
     while (!at_close(close)) {
       std::string_view f = identifier("a field name");
       skip_value(f);
     }
+    --depth_;
   }
 
   void skip_value(std::string_view field) {
@@ -531,8 +539,11 @@ class TextReader {
   const char* p_;
   const char* end_;
   int line_ = 1;
+  int depth_ = 0;
   std::string scratch_;
 };
+
+constexpr size_t kMaxHeaderLine = 4096;
 
 // Header comments: canvas ("FP bbox"), block name and blockages.
 void read_header_comments(const std::string& path, const std::string& content, Netlist& nl) {
@@ -549,6 +560,10 @@ void read_header_comments(const std::string& path, const std::string& content, N
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) continue;
     if (line[first] != '#') break;  // header comments end at the first node
+    // std::regex recurses per character: a line of 30,000 spaces overflowed the
+    // stack (under AddressSanitizer). Circuit Training's header lines are short.
+    if (line.size() > kMaxHeaderLine)
+      throw InputError(fmt::format("{}:{}: header comment longer than {} characters", path, line_no, kMaxHeaderLine));
     std::string l(line);
     std::smatch m;
     if (std::regex_search(l, m, fp_bbox)) {
@@ -602,6 +617,9 @@ Netlist parse_netlist(const std::string& path, const std::string& content) {
   NetlistBuilder builder(path);
   if (looks_binary(path, content)) {
     pb::GraphDef graph;
+    // protobuf logs a line to stderr for a string field that is not UTF-8 before failing;
+    // the error below is the one line rlplace prints (found by fuzz_netlist_text).
+    google::protobuf::LogSilencer quiet;
     if (!graph.ParseFromString(content))
       throw InputError(fmt::format("{}: not a valid binary GraphDef netlist (truncated or corrupt)", path));
     RawNode raw;

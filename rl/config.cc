@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "netlists/json_number.h"
+
 namespace rlplace::rl {
 
 namespace {
@@ -39,6 +41,17 @@ json ppo_json(const PpoConfig& p) {
 template <class T>
 void take(const json& j, const char* key, T& out, const std::string& where) {
   if (!j.contains(key)) return;
+  if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+    if (!j.at(key).is_number())
+      throw std::invalid_argument(fmt::format("training config: {}{}: wrong type ({})", where, key, j.at(key).dump()));
+    // Checked: a plain get<int>() of 1e300 is undefined behaviour, and of 2.5 gives 2.
+    try {
+      out = json_number<T>(j.at(key));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("training config: {}{}: {}", where, key, e.what()));
+    }
+    return;
+  }
   try {
     out = j.at(key).get<T>();
   } catch (const json::exception&) {

@@ -292,6 +292,11 @@ TEST(RlConfig, JsonRoundTripPartialFilesAndErrors) {
   EXPECT_EQ(message(R"({"ppo": {"clipp": 0.1}})"), "training config: unknown field 'ppo.clipp'");
   EXPECT_EQ(message(R"({"episodes": 3})"), "training config: unknown field 'episodes'");
   EXPECT_EQ(message(R"({"ppo": {"epochs": "four"}})"), "training config: ppo.epochs: wrong type (\"four\")");
+  // Integers are checked, not cast: get<int>() of 1e300 is undefined behaviour, of 2.5 gives 2.
+  EXPECT_EQ(message(R"({"ppo": {"epochs": 1e300}})"), "training config: ppo.epochs: is out of range (got 1e+300)");
+  EXPECT_EQ(message(R"({"ppo": {"epochs": 2.5}})"), "training config: ppo.epochs: must be an integer (got 2.5)");
+  EXPECT_EQ(message(R"({"gnn": {"layers": -1e19}})"), "GNN config: layers is out of range (got -1e+19)");
+  EXPECT_EQ(message(R"({"ppo": {"epochs": 2.0}, "gnn": {"grid": 64.0}})"), "no error");
   EXPECT_EQ(message(R"({"ppo": {"lr_schedule": "cosine"}})"),
             "training config: ppo.lr_schedule \"cosine\" needs ppo.schedule_iterations, the iterations it decays over");
   EXPECT_EQ(message(R"({"ppo": {"lr_schedule": "linear"}})"),

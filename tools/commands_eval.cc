@@ -17,7 +17,6 @@ namespace rlplace::tools {
 
 namespace {
 
-
 struct EvalOptions {
   std::string netlist, plc;
   bool json = false;

@@ -1,0 +1,11 @@
+// Binary GraphDef netlists (.pb): protobuf's parser, then the checks every netlist gets.
+#include "netlists/netlist_reader.h"
+#include "tests/fuzz/fuzz_util.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  try {
+    rlplace::parse_netlist("fuzz.pb", rlplace::fuzz::bytes(data, size));
+  } catch (const rlplace::InputError&) {
+  }
+  return 0;
+}
