@@ -124,6 +124,9 @@ Collector::~Collector() = default;
 
 // What the workers of one run() share.
 struct Collector::Run {
+  Run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t version, const std::vector<Job>& jobs,
+      const Progress& progress, const StopCheck& stop, std::vector<Episode>& episodes)
+      : net(net), device(device), version(version), jobs(jobs), progress(progress), stop(stop), episodes(episodes) {}
   gnn::PolicyValueNetImpl& net;
   torch::Device device;
   int64_t version;
@@ -155,7 +158,7 @@ std::vector<Episode> Collector::run(gnn::PolicyValueNetImpl& net, torch::Device 
     if (j.task < 0 || j.task >= static_cast<int>(tasks_.size()))
       throw std::invalid_argument(fmt::format("Collector::run: task {} of {}", j.task, tasks_.size()));
   std::vector<Episode> episodes(jobs.size());
-  Run r{net, device, version, jobs, progress, stop, episodes};
+  Run r(net, device, version, jobs, progress, stop, episodes);
   r.G = net.config().grid;
   r.G2 = static_cast<int64_t>(r.G) * r.G;
   r.groups = static_cast<int>((jobs.size() + envs_per_worker_ - 1) / envs_per_worker_);

@@ -29,7 +29,7 @@ const std::string kTinyPlc = data("tests/data/tiny3/initial.plc");
 const std::string kSampleNetlist = data("netlists/ct_samples/simple_grouped_with_coords/netlist.pb.txt");
 const std::string kSamplePlc = data("netlists/ct_samples/simple_grouped_with_coords/initial.plc");
 
-TrainConfig small_config() {
+[[maybe_unused]] TrainConfig small_config() {
   TrainConfig c;
   c.gnn.grid = 8;
   c.gnn.policy_channels = 8;
