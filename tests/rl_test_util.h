@@ -74,7 +74,9 @@ bool timing_column(const std::string& name) {
   ASSERT_EQ(ra[0], rb[0]);
   for (size_t r = 1; r < ra.size(); ++r)
     for (size_t c = 0; c < ra[0].size(); ++c)
-      if (!timing_column(ra[0][c])) EXPECT_EQ(ra[r][c], rb[r][c]) << "row " << r << " column " << ra[0][c];
+      if (!timing_column(ra[0][c])) {
+        EXPECT_EQ(ra[r][c], rb[r][c]) << "row " << r << " column " << ra[0][c];
+      }
 }
 
 [[maybe_unused]] std::vector<torch::Tensor> weights(const std::string& checkpoint) {
