@@ -1,6 +1,5 @@
 #include "cluster/cluster.h"
 
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -480,22 +479,5 @@ std::string clustered_netlist_text(const Netlist& nl, const Clustering& cl, cons
   return std::move(w.out);
 }
 
-std::string gzip_text(const std::string& text) {
-  z_stream zs{};
-  // windowBits 15 + 16: a gzip wrapper with a zeroed header (no name, no time).
-  if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("zlib: deflateInit2 failed");
-  std::string out(deflateBound(&zs, text.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  zs.avail_in = static_cast<uInt>(text.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  const size_t written = zs.total_out;
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("zlib: deflate failed");
-  out.resize(written);
-  return out;
-}
 
 }  // namespace rlplace

@@ -56,7 +56,5 @@ double cut_connections(const Netlist& flat, const std::vector<int32_t>& cluster)
 std::string clustered_netlist_text(const Netlist& flat, const Clustering& clustering, const CostParams& params,
                                    double bloating_ratio, const std::vector<std::string>& comment = {});
 
-// gzip of `text` (no name or time in its header, so equal input gives equal bytes).
-std::string gzip_text(const std::string& text);
 
 }  // namespace rlplace

@@ -13,7 +13,7 @@ Design load_design(const std::string& netlist_path, const std::string& plc_path,
     d.plc = read_plc(plc_path);
     apply_plc(*d.plc, d.netlist, d.placement);
   }
-  d.params = resolve_params(d.netlist, d.plc ? &d.plc->header : nullptr, overrides);
+  d.params = resolve_params(d.netlist, d.plc ? &*d.plc : nullptr, overrides);
   return d;
 }
 

@@ -415,8 +415,7 @@ Costs Evaluator::costs() const {
   const size_t k_cong = std::max<size_t>(1, static_cast<size_t>(std::floor(0.05 * 2 * cells_)));
   c.congestion_cost = mean_of_largest(grid, k_cong, congestion_threshold_, select);
 
-  c.proxy_cost = params_.wirelength_weight * c.wirelength_cost + params_.density_weight * c.density_cost +
-                 params_.congestion_weight * c.congestion_cost;
+  c.proxy_cost = params_.weights.combine(c.wirelength_cost, c.density_cost, c.congestion_cost);
   return c;
 }
 

@@ -1,5 +1,5 @@
 // The proxy cost of a placement (wirelength, density, congestion), evaluated in full or
-// kept up to date as single nodes move. Definitions: shared/docs/proxy-cost.md, whose
+// kept up to date as single nodes move. Definitions: docs/proxy-cost.md, whose
 // rules this follows to the operation (cell lookup, overlap clipping, the 3-cell routing
 // cases, the partial-overlap rule for macro routing blockage).
 #pragma once

@@ -15,4 +15,15 @@ std::string read_file(const std::string& path);
 // std::runtime_error on failure.
 void write_file_atomic(const std::string& path, std::string_view content);
 
+// gzip of `text`, the inverse of read_file's gunzip; no name or time in its header, so
+// equal input gives equal bytes.
+std::string gzip_text(const std::string& text);
+
+// Shortest decimal text that reads back as exactly `v`.
+std::string format_double(double v);
+
+// The whole of `s` as a number (no sign, space or suffix left over); false otherwise.
+bool parse_number(std::string_view s, double& v);
+bool parse_integer(std::string_view s, long long& v);
+
 }  // namespace rlplace

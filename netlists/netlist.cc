@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "netlists/io.h"
 
 namespace rlplace {
 
@@ -102,6 +107,45 @@ void Netlist::finalize(const std::vector<std::vector<int32_t>>& sinks) {
     net_begin.push_back(static_cast<int32_t>(net_pins.size()));
     net_weight.push_back(weight[d]);
   }
+}
+
+std::optional<Blockage> parse_blockage_line(std::string_view text, const std::string& where) {
+  auto skip = [&] {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  };
+  skip();
+  constexpr std::string_view kKey = "Blockage";
+  if (text.size() < kKey.size() || !std::equal(kKey.begin(), kKey.end(), text.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      }))
+    return std::nullopt;
+  text.remove_prefix(kKey.size());
+  skip();
+  if (text.empty() || text.front() != ':') return std::nullopt;
+  text.remove_prefix(1);
+  double v[5];
+  for (double& x : v) {
+    skip();
+    size_t n = 0;
+    while (n < text.size() && text[n] != ' ' && text[n] != '\t' && text[n] != '\r') ++n;
+    if (!parse_number(text.substr(0, n), x) || !std::isfinite(x))
+      throw InputError(fmt::format("{}: invalid blockage: expected 'x0 y0 x1 y1 rate' as finite numbers", where));
+    text.remove_prefix(n);
+  }
+  skip();
+  if (!text.empty() && text.front() != '\r')
+    throw InputError(fmt::format("{}: invalid blockage: unexpected '{}' after the rate", where, text));
+  Blockage b{v[0], v[1], v[2], v[3], v[4]};
+  if (!(b.max_x > b.min_x) || !(b.max_y > b.min_y))
+    throw InputError(fmt::format("{}: invalid blockage: empty box {} {} {} {}", where, b.min_x, b.min_y, b.max_x, b.max_y));
+  if (!(b.rate >= 0 && b.rate <= 1))
+    throw InputError(fmt::format("{}: invalid blockage: rate {} is outside [0, 1]", where, b.rate));
+  return b;
+}
+
+std::string format_blockage_line(const Blockage& b) {
+  return fmt::format("Blockage : {} {} {} {} {}", format_double(b.min_x), format_double(b.min_y),
+                     format_double(b.max_x), format_double(b.max_y), format_double(b.rate));
 }
 
 }  // namespace rlplace

@@ -9,14 +9,9 @@
 #include <unordered_map>
 #include <vector>
 
-namespace rlplace {
+#include "netlists/error.h"
 
-// Raised for anything wrong with a user's input. what() is one line that names the file
-// (and line where known), ready to print.
-class InputError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace rlplace {
 
 enum class NodeKind : uint8_t {
   kHardMacro,
@@ -53,6 +48,14 @@ struct Blockage {
   double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
   double rate = 0;
 };
+
+// "Blockage : x0 y0 x1 y1 rate", as netlist and .plc headers both write it (`text` without
+// the leading '#'). Returns nothing for another line; throws InputError naming `where` for
+// a blockage line whose numbers are not finite, whose box is empty or whose rate is
+// outside [0, 1], so that both readers accept exactly the same blockages.
+std::optional<Blockage> parse_blockage_line(std::string_view text, const std::string& where);
+// The header line (without '#') that parse_blockage_line reads back exactly.
+std::string format_blockage_line(const Blockage& b);
 
 inline bool is_macro(NodeKind k) { return k == NodeKind::kHardMacro || k == NodeKind::kSoftMacro; }
 inline bool is_pin(NodeKind k) {

@@ -169,6 +169,10 @@ class NetlistBuilder {
           fail(fmt::format("node '{}' drives '{}', which is not in the netlist", nl_.name[i], in));
         if (is_macro(nl_.kind[it->second]))
           fail(fmt::format("node '{}' drives macro '{}' directly; nets connect pins", nl_.name[i], in));
+        // Circuit Training's netlists let output ports list themselves (a net of one node,
+        // which costs nothing); a macro pin that drives itself is a broken netlist.
+        if (it->second == i && is_pin(nl_.kind[i]))
+          fail(fmt::format("pin '{}' lists itself as an input; a pin cannot drive its own net", in));
         sinks[i].push_back(it->second);
       }
     }
@@ -534,7 +538,6 @@ class TextReader {
 void read_header_comments(const std::string& path, const std::string& content, Netlist& nl) {
   static const std::regex fp_bbox(R"(FP bbox:\s*\{\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\}\s*\{\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\})");
   static const std::regex block(R"(^\s*#\s*Block\s*:\s*(\S+))");
-  static const std::regex blockage(R"(^\s*#\s*Blockage\s*:\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s+([-+0-9.eE]+)\s+([-+0-9.eE]+)\s+([-+0-9.eE]+))");
   size_t pos = 0;
   int line_no = 0;
   while (pos < content.size()) {
@@ -554,13 +557,8 @@ void read_header_comments(const std::string& path, const std::string& content, N
         throw InputError(fmt::format("{}:{}: invalid FP bbox", path, line_no));
       nl.fp_width = x1;
       nl.fp_height = y1;
-    } else if (std::regex_search(l, m, blockage)) {
-      Blockage b{std::strtod(m[1].str().c_str(), nullptr), std::strtod(m[2].str().c_str(), nullptr),
-                 std::strtod(m[3].str().c_str(), nullptr), std::strtod(m[4].str().c_str(), nullptr),
-                 std::strtod(m[5].str().c_str(), nullptr)};
-      if (!(b.max_x > b.min_x) || !(b.max_y > b.min_y) || !std::isfinite(b.rate))
-        throw InputError(fmt::format("{}:{}: invalid blockage", path, line_no));
-      nl.blockages.push_back(b);
+    } else if (auto b = parse_blockage_line(line.substr(first + 1), fmt::format("{}:{}", path, line_no))) {
+      nl.blockages.push_back(*b);
     } else if (std::regex_search(l, m, block)) {
       nl.block_name = m[1].str();
     }

@@ -1,6 +1,6 @@
 #include "netlists/plc.h"
 
-#include <charconv>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -15,80 +15,23 @@ namespace rlplace {
 
 namespace {
 
-const char* kNum = R"(([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)))";
-
-std::regex header_re(const std::string& body) {
-  return std::regex(R"(^#\s*)" + body, std::regex::icase);
-}
-
-double to_double(const std::string& s) { return std::strtod(s.c_str(), nullptr); }
-
-bool parse_int(std::string_view s, long long& v) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
-bool parse_num(std::string_view s, double& v) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
-void parse_header_line(const std::string& path, int line_no, const std::string& line, PlcHeader& h) {
-  static const std::string num = kNum;
-  static const std::regex grid = header_re(R"(Columns\s*:\s*(\d+)\s+Rows\s*:\s*(\d+))");
-  static const std::regex size = header_re(R"(Width\s*:\s*)" + num + R"(\s+Height\s*:\s*)" + num);
-  static const std::regex routes = header_re(R"(Routes per micron,\s*hor\s*:\s*)" + num + R"(\s+ver\s*:\s*)" + num);
-  static const std::regex alloc = header_re(R"(Routes used by macros,\s*hor\s*:\s*)" + num + R"(\s+ver\s*:\s*)" + num);
-  static const std::regex smooth = header_re(R"(Smoothing factor\s*:\s*)" + num);
-  static const std::regex overlap = header_re(R"(Overlap threshold\s*:\s*)" + num);
-  static const std::regex blockage = header_re(R"(Blockage\s*:\s*)" + num + R"(\s+)" + num + R"(\s+)" + num + R"(\s+)" + num + R"(\s+)" + num);
-  static const std::regex block = header_re(R"(Block\s*:\s*(\S+))");
-  static const std::regex count = header_re(R"((HARD_MACROs|SOFT_MACROs|PORTs|STDCELLs)\s*:\s*(\d+))");
+void parse_header_line(const std::string& path, int line_no, std::string_view line, PlcHeader& h) {
+  static const std::regex block(R"(^\s*Block\s*:\s*(\S+))", std::regex::icase);
+  static const std::regex count(R"(^\s*(HARD_MACROs|SOFT_MACROs|PORTs|STDCELLs)\s*:\s*(\d{1,9})\s*$)", std::regex::icase);
+  std::string text(line);
   std::smatch m;
-  auto bad = [&](const char* what) {
-    throw InputError(fmt::format("{}:{}: invalid {} in header", path, line_no, what));
-  };
-  auto positive = [&](double v, const char* what) {
-    if (!std::isfinite(v) || v <= 0) bad(what);
-    return v;
-  };
-  auto nonneg = [&](double v, const char* what) {
-    if (!std::isfinite(v) || v < 0) bad(what);
-    return v;
-  };
-  if (std::regex_search(line, m, grid)) {
-    long long c = std::stoll(m[1].str()), r = std::stoll(m[2].str());
-    if (c <= 0 || r <= 0 || c > 100000 || r > 100000) bad("grid size");
-    h.cols = static_cast<int>(c);
-    h.rows = static_cast<int>(r);
-  } else if (std::regex_search(line, m, size)) {
-    h.width = positive(to_double(m[1]), "canvas width");
-    h.height = positive(to_double(m[2]), "canvas height");
-  } else if (std::regex_search(line, m, routes)) {
-    h.h_routes_per_micron = positive(to_double(m[1]), "routes per micron");
-    h.v_routes_per_micron = positive(to_double(m[2]), "routes per micron");
-  } else if (std::regex_search(line, m, alloc)) {
-    h.h_macro_alloc = nonneg(to_double(m[1]), "macro routing allocation");
-    h.v_macro_alloc = nonneg(to_double(m[2]), "macro routing allocation");
-  } else if (std::regex_search(line, m, smooth)) {
-    h.smoothing = nonneg(to_double(m[1]), "smoothing factor");
-  } else if (std::regex_search(line, m, overlap)) {
-    h.overlap_threshold = nonneg(to_double(m[1]), "overlap threshold");
-  } else if (std::regex_search(line, m, blockage)) {
-    Blockage b{to_double(m[1]), to_double(m[2]), to_double(m[3]), to_double(m[4]), to_double(m[5])};
-    if (!std::isfinite(b.min_x) || !std::isfinite(b.min_y) || !(b.max_x > b.min_x) ||
-        !(b.max_y > b.min_y) || !std::isfinite(b.rate) || b.rate < 0 || b.rate > 1)
-      bad("blockage");
-    h.blockages.push_back(b);
-  } else if (std::regex_search(line, m, block)) {
+  if (std::regex_search(text, m, block)) {
     h.block_name = m[1].str();
-  } else if (std::regex_search(line, m, count)) {
-    int v = static_cast<int>(std::stoll(m[2].str()));
+  } else if (std::regex_search(text, m, count)) {
+    const int v = std::stoi(m[2].str());
     std::string key = m[1].str();
-    if (key == "HARD_MACROs") h.count_hard_macros = v;
-    else if (key == "SOFT_MACROs") h.count_soft_macros = v;
-    else if (key == "PORTs") h.count_ports = v;
+    for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (key == "HARD_MACROS") h.count_hard_macros = v;
+    else if (key == "SOFT_MACROS") h.count_soft_macros = v;
+    else if (key == "PORTS") h.count_ports = v;
     else h.count_stdcells = v;
+  } else {
+    h.lines.push_back({line_no, std::move(text)});
   }
 }
 
@@ -97,6 +40,8 @@ void parse_header_line(const std::string& path, int line_no, const std::string& 
 PlcFile parse_plc(const std::string& path, const std::string& content) {
   PlcFile plc;
   plc.path = path;
+  if (content.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw InputError(fmt::format("{}: empty placement file", path));
   size_t pos = 0;
   int line_no = 0;
   std::string_view tok[6];
@@ -110,7 +55,7 @@ PlcFile parse_plc(const std::string& path, const std::string& content) {
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos) continue;
     if (line[first] == '#') {
-      parse_header_line(path, line_no, std::string(line), plc.header);
+      parse_header_line(path, line_no, line.substr(first + 1), plc.header);
       continue;
     }
     int n = 0;
@@ -128,10 +73,10 @@ PlcFile parse_plc(const std::string& path, const std::string& content) {
     PlcEntry e;
     e.line = line_no;
     long long idx;
-    if (!parse_int(tok[0], idx) || idx < 0 || idx > INT32_MAX)
+    if (!parse_integer(tok[0], idx) || idx < 0 || idx > INT32_MAX)
       throw InputError(fmt::format("{}:{}: invalid node index '{}'", path, line_no, tok[0]));
     e.node = static_cast<int32_t>(idx);
-    if (!parse_num(tok[1], e.x) || !parse_num(tok[2], e.y) || !std::isfinite(e.x) || !std::isfinite(e.y))
+    if (!parse_number(tok[1], e.x) || !parse_number(tok[2], e.y) || !std::isfinite(e.x) || !std::isfinite(e.y))
       throw InputError(fmt::format("{}:{}: invalid coordinates '{} {}' for node {}", path, line_no, tok[1], tok[2], idx));
     if (tok[3] != "-") {
       e.orientation = parse_orientation(tok[3]);
@@ -179,12 +124,6 @@ void apply_plc(const PlcFile& plc, const Netlist& nl, Placement& p) {
   }
 }
 
-std::string format_double(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return std::string(buf, end);
-}
-
 std::string format_plc(const Netlist& nl, const Placement& p, const PlcHeader& h, const PlcInfo& info,
                        const std::string& this_file) {
   std::string out;
@@ -201,24 +140,11 @@ std::string format_plc(const Netlist& nl, const Placement& p, const PlcHeader& h
   line("Source input file(s) : " + nl.source);
   line("This file : " + this_file);
   line(std::string("Date : ") + date);
-  if (h.cols && h.rows) line(fmt::format("Columns : {}  Rows : {}", *h.cols, *h.rows));
-  if (h.width && h.height)
-    line(fmt::format("Width : {}  Height : {}", format_double(*h.width), format_double(*h.height)));
+  for (const PlcHeaderLine& l : h.lines) line(l.text);
   line(fmt::format("Area (stdcell+macros) : {}", format_double(nl.total_area())));
   for (const auto& [k, v] : info) line(k + " : " + v);
   line("Project : rlplace");
   line("Block : " + (h.block_name.empty() ? std::string("unset_block") : h.block_name));
-  if (h.h_routes_per_micron && h.v_routes_per_micron)
-    line(fmt::format("Routes per micron, hor : {}  ver : {}", format_double(*h.h_routes_per_micron),
-                     format_double(*h.v_routes_per_micron)));
-  if (h.h_macro_alloc && h.v_macro_alloc)
-    line(fmt::format("Routes used by macros, hor : {}  ver : {}", format_double(*h.h_macro_alloc),
-                     format_double(*h.v_macro_alloc)));
-  if (h.smoothing) line("Smoothing factor : " + format_double(*h.smoothing));
-  if (h.overlap_threshold) line("Overlap threshold : " + format_double(*h.overlap_threshold));
-  for (const Blockage& b : h.blockages)
-    line(fmt::format("Blockage : {} {} {} {} {}", format_double(b.min_x), format_double(b.min_y),
-                     format_double(b.max_x), format_double(b.max_y), format_double(b.rate)));
   out += "#\n";
   line("Counts of node types:");
   size_t hard_pins = 0, soft_pins = 0;

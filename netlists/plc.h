@@ -7,22 +7,27 @@
 #include <utility>
 #include <vector>
 
+#include "netlists/io.h"
 #include "netlists/netlist.h"
 #include "netlists/placement.h"
 
 namespace rlplace {
 
+// One header comment line, without its '#'.
+struct PlcHeaderLine {
+  int line = 0;  // in the file read; 0 for lines made to be written
+  std::string text;
+};
+
+// The header as far as the file format goes. The cost parameters in it (grid, canvas,
+// routing, smoothing, blockages) are read and written by cost/params.h, next to their
+// definition.
 struct PlcHeader {
-  std::optional<int> cols, rows;
-  std::optional<double> width, height;
-  std::optional<double> h_routes_per_micron, v_routes_per_micron;
-  std::optional<double> h_macro_alloc, v_macro_alloc;
-  std::optional<double> smoothing;
-  std::optional<double> overlap_threshold;
-  std::vector<Blockage> blockages;
   std::string block_name;
   // "Counts of node types" as written, to catch a .plc made for another netlist.
   std::optional<int> count_hard_macros, count_soft_macros, count_ports, count_stdcells;
+  // Read: every other header line, in file order. Written: the lines to_plc_header makes.
+  std::vector<PlcHeaderLine> lines;
 };
 
 struct PlcEntry {
@@ -60,8 +65,5 @@ std::string format_plc(const Netlist& nl, const Placement& placement, const PlcH
 // format_plc written atomically.
 void write_plc(const std::string& path, const Netlist& nl, const Placement& placement,
                const PlcHeader& header, const PlcInfo& info = {});
-
-// Shortest decimal text that reads back as exactly `v`.
-std::string format_double(double v);
 
 }  // namespace rlplace

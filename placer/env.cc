@@ -82,8 +82,7 @@ Costs PlacementEnv::finish() {
 
 double PlacementEnv::reward(const Costs& c) const {
   if (infeasible_) return options_.infeasible_reward;
-  return -(options_.reward_wirelength_weight * c.wirelength_cost + options_.reward_density_weight * c.density_cost +
-           options_.reward_congestion_weight * c.congestion_cost);
+  return -options_.reward_weights.combine(c.wirelength_cost, c.density_cost, c.congestion_cost);
 }
 
 }  // namespace rlplace

@@ -17,7 +17,7 @@ struct EnvOptions {
   bool run_fd = true;        // place soft macros and standard cells at the end
   FdOptions fd;
   // Reward = -(weighted cost), Circuit Training's training weights by default.
-  double reward_wirelength_weight = 1.0, reward_density_weight = 1.0, reward_congestion_weight = 0.5;
+  CostWeights reward_weights = kTrainingRewardWeights;
   double infeasible_reward = -4.0;
 };
 

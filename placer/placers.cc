@@ -49,8 +49,6 @@ int greedy_cell(PlacementEnv& env) {
 
 }  // namespace
 
-std::vector<std::string> placer_names() { return {"greedy", "random"}; }
-
 void run_placer(const std::string& name, PlacementEnv& env, const PlacerOptions& options) {
   if (name != "random" && name != "greedy")
     throw std::invalid_argument(fmt::format("unknown placer '{}' (known: greedy, random)", name));

@@ -1,4 +1,5 @@
-// Placers that need no trained policy, selectable by name.
+// The one-pass placers that need no trained policy: one episode of the environment, each
+// macro on a cell chosen by a rule. placer/registry.h lists them among all placers.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,5 @@ struct PlacerOptions {
 // Throws InputError if a macro finds no feasible cell, std::invalid_argument for an
 // unknown name.
 void run_placer(const std::string& name, PlacementEnv& env, const PlacerOptions& options = {});
-
-std::vector<std::string> placer_names();
 
 }  // namespace rlplace

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "cost/costs_io.h"
 #include "netlists/plc.h"
 
 namespace rlplace {
@@ -24,7 +25,14 @@ ComparedPlacement compare_one(const Netlist& nl, const std::string& plc_path, co
   const PlcFile plc = read_plc(plc_path);
   c.given = Placement::from_netlist(nl);
   apply_plc(plc, nl, c.given);
-  c.params = resolve_params(nl, &plc.header, overrides);
+  // A comparison of hard-macro placements needs every hard macro placed by the file; a file
+  // that misses some was most likely written for another netlist.
+  size_t listed = 0;
+  for (const PlcEntry& e : plc.entries) listed += nl.kind[e.node] == NodeKind::kHardMacro;
+  if (listed != nl.hard_macros.size())
+    throw InputError(fmt::format("{}: places {} of the {} hard macros of {}; was it written for another netlist?",
+                                 plc_path, listed, nl.hard_macros.size(), nl.source));
+  c.params = resolve_params(nl, &plc, overrides);
   c.as_given = score(nl, c.params, c.given);
 
   c.replaced = c.given;
@@ -68,15 +76,7 @@ std::vector<Displacement> all_displacements(const Netlist& nl, const std::vector
   return out;
 }
 
-nlohmann::json scores_json(const Scores& s) {
-  const Costs& c = s.costs;
-  const LegalityReport& l = s.legality;
-  return {{"wirelength", c.wirelength},       {"wirelength_cost", c.wirelength_cost},
-          {"density_cost", c.density_cost},   {"congestion_cost", c.congestion_cost},
-          {"proxy_cost", c.proxy_cost},       {"overlap_count", l.overlap_count},
-          {"overlap_area", l.overlap_area},   {"out_of_canvas", l.out_of_canvas},
-          {"on_blockage", l.on_blockage},     {"legal", l.legal()}};
-}
+nlohmann::json scores_json(const Scores& s) { return costs_to_json(s.costs, s.legality); }
 
 nlohmann::json report_json(const Comparison& c) {
   nlohmann::json j;
@@ -89,14 +89,7 @@ nlohmann::json report_json(const Comparison& c) {
                                {"plc", p.plc},
                                {"as_given", scores_json(p.as_given)},
                                {"soft_macros_replaced", fd},
-                               {"params",
-                                {{"width", p.params.width},
-                                 {"height", p.params.height},
-                                 {"cols", p.params.cols},
-                                 {"rows", p.params.rows},
-                                 {"weights",
-                                  {p.params.wirelength_weight, p.params.density_weight,
-                                   p.params.congestion_weight}}}}});
+                               {"params", params_to_json(p.params)}});
   }
   j["displacement"] = nlohmann::json::array();
   for (const auto& d : c.displacements)
@@ -148,11 +141,9 @@ std::string score_row_csv(const ComparedPlacement& p, const char* mode, const Sc
 }
 
 bool same_params(const CostParams& a, const CostParams& b) {
-  return a.width == b.width && a.height == b.height && a.cols == b.cols && a.rows == b.rows &&
-         a.h_routes_per_micron == b.h_routes_per_micron && a.v_routes_per_micron == b.v_routes_per_micron &&
-         a.h_macro_alloc == b.h_macro_alloc && a.v_macro_alloc == b.v_macro_alloc && a.smoothing == b.smoothing &&
-         a.overlap_threshold == b.overlap_threshold && a.wirelength_weight == b.wirelength_weight &&
-         a.density_weight == b.density_weight && a.congestion_weight == b.congestion_weight;
+  for (const CostParamField& f : cost_param_fields())
+    if (f.get(a) != f.get(b)) return false;
+  return true;
 }
 
 }  // namespace

@@ -90,9 +90,9 @@ std::string TrainConfig::to_json() const {
   json j = {{"ppo", ppo_json(ppo)},
             {"gnn", json::parse(gnn.to_json())},
             {"episodes_per_iteration", episodes_per_iteration},
-            {"reward_wirelength_weight", env.reward_wirelength_weight},
-            {"reward_density_weight", env.reward_density_weight},
-            {"reward_congestion_weight", env.reward_congestion_weight},
+            {"reward_wirelength_weight", env.reward_weights.wirelength},
+            {"reward_density_weight", env.reward_weights.density},
+            {"reward_congestion_weight", env.reward_weights.congestion},
             {"infeasible_reward", env.infeasible_reward},
             {"macro_spacing", env.macro_spacing},
             {"run_fd", env.run_fd},
@@ -146,9 +146,9 @@ TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& b
     c.gnn = gnn::GnnConfig::from_json(g.dump());
   }
   take(j, "episodes_per_iteration", c.episodes_per_iteration, "");
-  take(j, "reward_wirelength_weight", c.env.reward_wirelength_weight, "");
-  take(j, "reward_density_weight", c.env.reward_density_weight, "");
-  take(j, "reward_congestion_weight", c.env.reward_congestion_weight, "");
+  take(j, "reward_wirelength_weight", c.env.reward_weights.wirelength, "");
+  take(j, "reward_density_weight", c.env.reward_weights.density, "");
+  take(j, "reward_congestion_weight", c.env.reward_weights.congestion, "");
   take(j, "infeasible_reward", c.env.infeasible_reward, "");
   take(j, "macro_spacing", c.env.macro_spacing, "");
   take(j, "run_fd", c.env.run_fd, "");

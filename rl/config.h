@@ -48,12 +48,13 @@ struct TrainConfig {
   PpoConfig ppo;
   gnn::GnnConfig gnn;
   int episodes_per_iteration = 16;  // per training netlist
-  // The environment's options: reward weights (reward = -(w * wirelength + d * density +
-  // c * congestion), -4 when macros do not fit), macro spacing, and whether the
-  // force-directed solver runs at the end of each episode. In JSON as the top-level fields
-  // reward_wirelength_weight, reward_density_weight, reward_congestion_weight,
-  // infeasible_reward, macro_spacing and run_fd (the solver's own options, env.fd, are not
-  // part of the configuration: the trainer picks them per netlist).
+  // The environment's options: reward weights (env.reward_weights, a CostWeights: reward =
+  // -(w * wirelength + d * density + c * congestion), -4 when macros do not fit), macro
+  // spacing, and whether the force-directed solver runs at the end of each episode. In JSON
+  // as the top-level fields reward_wirelength_weight, reward_density_weight,
+  // reward_congestion_weight, infeasible_reward, macro_spacing and run_fd, as before (the
+  // solver's own options, env.fd, are not part of the configuration: the trainer picks them
+  // per netlist).
   EnvOptions env;
   int envs_per_worker = 1;           // environments each worker steps together (one batched forward)
   int learner_threads = 0;           // LibTorch threads for learning; 0: all cores

@@ -350,8 +350,8 @@ TEST(Reference, MatchesTheOpenEvaluatorToRounding) {
     Placement p = Placement::from_netlist(nl);
     apply_plc(plc, nl, p);
     CostOverrides o;
-    if (!c["smoothing"].is_null()) o.smoothing = c["smoothing"].get<double>();
-    Evaluator ev(nl, resolve_params(nl, &plc.header, o));
+    if (!c["smoothing"].is_null()) o.set("smoothing", c["smoothing"].get<double>());
+    Evaluator ev(nl, resolve_params(nl, &plc, o));
     ev.reset(p);
     const Costs got = ev.costs();
     EXPECT_NEAR(got.wirelength, c["wirelength"].get<double>(), 1e-6);

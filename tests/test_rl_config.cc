@@ -65,15 +65,15 @@ TEST(RlConfig, JsonRoundTripPartialFilesAndErrors) {
 TEST(RlConfig, TheEnvironmentsOptionsKeepTheirFieldNames) {
   const TrainConfig c = TrainConfig::from_json(
       R"({"reward_density_weight": 2, "macro_spacing": 1.5, "run_fd": false, "infeasible_reward": -3})");
-  EXPECT_EQ(c.env.reward_density_weight, 2.0);
-  EXPECT_EQ(c.env.reward_wirelength_weight, 1.0);
-  EXPECT_EQ(c.env.reward_congestion_weight, 0.5);
+  EXPECT_EQ(c.env.reward_weights.density, 2.0);
+  EXPECT_EQ(c.env.reward_weights.wirelength, 1.0);
+  EXPECT_EQ(c.env.reward_weights.congestion, 0.5);
   EXPECT_EQ(c.env.macro_spacing, 1.5);
   EXPECT_FALSE(c.env.run_fd);
   EXPECT_EQ(c.env.infeasible_reward, -3.0);
   // The defaults are the environment's own, and the JSON document has the fields it always had.
   const EnvOptions defaults;
-  EXPECT_EQ(TrainConfig{}.env.reward_density_weight, defaults.reward_density_weight);
+  EXPECT_EQ(TrainConfig{}.env.reward_weights, defaults.reward_weights);
   const auto j = nlohmann::json::parse(TrainConfig{}.to_json());
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);

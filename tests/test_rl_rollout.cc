@@ -120,10 +120,7 @@ TEST(RlRollout, AMacroWithNowhereToGoEndsTheEpisodeWithTheInfeasibleReward) {
   EnvOptions eo;
   Design d = load_design(dir + "/n.pb.txt", "", [] {
     CostOverrides o;
-    o.width = 40;
-    o.height = 40;
-    o.cols = 4;
-    o.rows = 4;
+    o.set("width", 40).set("height", 40).set("cols", 4).set("rows", 4);
     return o;
   }());
   auto task = make_task(std::move(d), eo, "two_big");

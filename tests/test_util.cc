@@ -1,13 +1,18 @@
 #include "tests/test_util.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <sstream>
 
 #include <fmt/format.h>
+
+#include "netlists/netlist_reader.h"
+#include "netlists/plc.h"
 
 namespace rlplace::test {
 
@@ -95,6 +100,34 @@ std::string stdcell_node(const std::string& name, double w, double h, double x, 
                          const std::vector<std::string>& inputs) {
   return "node {\n  name: \"" + name + "\"\n" + inputs_of(inputs) + attr_f("height", h) + attr_s("type", "stdcell") +
          attr_f("width", w) + attr_f("x", x) + attr_f("y", y) + "}\n";
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+Small small_design(const std::string& name) {
+  Small s;
+  s.dir = test::temp_dir(name);
+  s.netlist = s.dir + "/small.pb.txt";
+  s.plc = s.dir + "/small.plc";
+  test::write_text(s.netlist, port_node("p0", 0, 50, {"blk/b[0]/q"}) + macro_node("a", 20, 10, 30.25, 70.5, "E") +
+                                  pin_node("a/o", "a", 5, 0, {"blk/b[0]/q", "p0"}) +
+                                  macro_node("blk/b[0]", 16, 8, 70, 30, "FS") + pin_node("blk/b[0]/q", "blk/b[0]", 0, 0));
+  const Netlist nl = read_netlist(s.netlist);
+  const Placement p = Placement::from_netlist(nl);
+  write_plc(s.plc, nl, p, to_plc_header(test::square_params(100, 10)));
+  return s;
 }
 
 }  // namespace rlplace::test

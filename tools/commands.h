@@ -2,7 +2,9 @@
 // function that runs it.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <optional>
 #include <functional>
 #include <string>
 
@@ -24,12 +26,15 @@ std::string cpu_model();
 
 // --width, --height, --cols, ... : one flag per cost parameter, and --config FILE.json.
 struct CostFlags {
-  CostOverrides overrides;
+  std::array<std::optional<double>, kCostParamCount> values;
   std::string config;
   void add_to(CLI::App& cmd);
-  // The overrides with the config file's values filled in where no flag gave one.
+  // The flags' values, checked, with the config file's filled in where no flag gave one.
   CostOverrides resolve() const;
 };
+
+// Every subcommand this binary has.
+void add_commands(CLI::App& app, Run& chosen);
 
 // Each registers a subcommand whose parse sets `chosen` to the function that runs it.
 void add_eval(CLI::App& app, Run& chosen);

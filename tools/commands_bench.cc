@@ -1,25 +1,19 @@
 // rlplace bench: speed of the cost, the environment and the solver on a real netlist.
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cost/design.h"
-#include "cost/evaluator.h"
-#include "placer/env.h"
-#include "placer/fd.h"
-#include "placer/placers.h"
+#include "cost/bench.h"
+#include "placer/bench.h"
 #include "tools/commands.h"
 
 namespace rlplace::tools {
 
 namespace {
-
 
 struct BenchOptions {
   std::string netlist, plc;
@@ -30,133 +24,58 @@ struct BenchOptions {
   CostFlags cost;
 };
 
-
 int run_bench_eval(const BenchOptions& o) {
-  Design d = load_design(o.netlist, o.plc, o.cost.resolve());
-  Evaluator ev(d.netlist, d.params);
-  const Netlist& nl = d.netlist;
-  if (nl.hard_macros.empty()) throw InputError(fmt::format("{}: no hard macros to move", o.netlist));
-
-  // Full evaluations.
-  double sink = 0;
-  long full = 0;
-  auto t0 = Clock::now();
-  const double half = o.seconds / 2 * 1000;
-  while (ms_since(t0) < half || full < 3) {
-    ev.reset(d.placement);
-    sink += ev.costs().proxy_cost;
-    ++full;
-  }
-  const double full_ms = ms_since(t0) / full;
-
-  // Incremental moves of random hard macros to random cells, each followed by the costs.
-  std::mt19937_64 rng(o.seed);
-  std::uniform_int_distribution<size_t> pick(0, nl.hard_macros.size() - 1);
-  std::uniform_real_distribution<double> ux(0, d.params.width), uy(0, d.params.height);
-  ev.reset(d.placement);
-  long moves = 0;
-  t0 = Clock::now();
-  while (ms_since(t0) < half || moves < 100) {
-    for (int i = 0; i < 100; ++i) {
-      ev.move(nl.hard_macros[pick(rng)], ux(rng), uy(rng));
-      sink += ev.costs().proxy_cost;
-    }
-    moves += 100;
-  }
-  const double move_us = ms_since(t0) * 1000 / moves;
+  const EvalBench b = bench_eval(load_design(o.netlist, o.plc, o.cost.resolve()), o.seconds, o.seed);
   if (o.json) {
-    nlohmann::json j = {{"full_eval_ms", full_ms},
-                        {"full_evals_per_s", 1000 / full_ms},
-                        {"move_us", move_us},
-                        {"moves_per_s", 1e6 / move_us},
-                        {"cpu", cpu_model()},
-                        {"threads", 1},
-                        {"checksum", sink}};
+    nlohmann::json j = {{"full_eval_ms", b.full_ms}, {"full_evals_per_s", 1000 / b.full_ms},
+                        {"move_us", b.move_us},      {"moves_per_s", 1e6 / b.move_us},
+                        {"cpu", cpu_model()},        {"threads", 1},
+                        {"checksum", b.checksum}};
     std::printf("%s\n", j.dump().c_str());
-  } else {
-    fmt::print("machine          {} ({} hardware threads; 1 used)\n", cpu_model(), std::thread::hardware_concurrency());
-    fmt::print("full evaluation  {:.3f} ms  ({:.0f} per second, {} runs)\n", full_ms, 1000 / full_ms, full);
-    fmt::print("incremental move {:.2f} us  ({:.0f} per second, {} moves, costs read after each)\n", move_us,
-               1e6 / move_us, moves);
+    return 0;
   }
+  fmt::print("machine          {} ({} hardware threads; 1 used)\n", cpu_model(), std::thread::hardware_concurrency());
+  fmt::print("full evaluation  {:.3f} ms  ({:.0f} per second, {} runs)\n", b.full_ms, 1000 / b.full_ms, b.full_runs);
+  fmt::print("incremental move {:.2f} us  ({:.0f} per second, {} moves, costs read after each)\n", b.move_us,
+             1e6 / b.move_us, b.moves);
   return 0;
 }
 
-
-// Environment steps: reset, then place every macro on a random feasible cell, recomputing
-// the mask after each; the solver is left out (bench fd times it).
 int run_bench_env(const BenchOptions& o) {
-  Design d = load_design(o.netlist, o.plc, o.cost.resolve());
-  EnvOptions eo;
-  eo.run_fd = false;
-  PlacementEnv env(d.netlist, d.params, d.placement, eo);
-  std::mt19937_64 rng(o.seed);
-  long steps = 0, episodes = 0;
-  double reset_ms = 0;
-  auto t0 = Clock::now();
-  while (ms_since(t0) < o.seconds * 1000 || episodes < 3) {
-    auto tr = Clock::now();
-    env.reset();
-    reset_ms += ms_since(tr);
-    while (!env.done()) {
-      std::uniform_int_distribution<int> pick(0, env.feasible_count() - 1);
-      int k = pick(rng), cell = 0;
-      for (; cell < static_cast<int>(env.mask().size()); ++cell)
-        if (env.mask()[cell] && k-- == 0) break;
-      env.step(cell);
-      ++steps;
-    }
-    ++episodes;
-  }
-  const double total_ms = ms_since(t0);
-  const double step_us = (total_ms - reset_ms) * 1000 / steps;
+  const EnvBench b = bench_env(load_design(o.netlist, o.plc, o.cost.resolve()), o.seconds, o.seed);
   if (o.json) {
-    std::printf("%s\n", nlohmann::json{{"step_us", step_us}, {"reset_ms", reset_ms / episodes},
-                                        {"steps", steps}, {"episodes", episodes}, {"cpu", cpu_model()}}
-                              .dump()
-                              .c_str());
-  } else {
-    fmt::print("machine          {} (1 thread)\n", cpu_model());
-    fmt::print("step             {:.2f} us  (place the macro, update the costs, compute the next mask)\n", step_us);
-    fmt::print("reset            {:.3f} ms  ({} episodes of {} steps)\n", reset_ms / episodes, episodes, env.order().size());
+    nlohmann::json j = {{"step_us", b.step_us}, {"reset_ms", b.reset_ms}, {"steps", b.steps},
+                        {"episodes", b.episodes}, {"cpu", cpu_model()}};
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
   }
+  fmt::print("machine          {} (1 thread)\n", cpu_model());
+  fmt::print("step             {:.2f} us  (place the macro, update the costs, compute the next mask)\n", b.step_us);
+  fmt::print("reset            {:.3f} ms  ({} episodes of {} steps)\n", b.reset_ms, b.episodes, b.steps_per_episode);
   return 0;
 }
 
-// The force-directed schedule from the canvas centre, hard macros where the .plc puts them.
 int run_bench_fd(const BenchOptions& o) {
-  Design d = load_design(o.netlist, o.plc, o.cost.resolve());
-  FdOptions fo = default_fd_options(d.netlist);
-  fo.threads = o.threads;
-  Evaluator ev(d.netlist, d.params);
-  long runs = 0;
-  double fd_ms = 0;
-  Placement p;
-  auto t0 = Clock::now();
-  while (ms_since(t0) < o.seconds * 1000 || runs < 3) {
-    p = d.placement;
-    auto tf = Clock::now();
-    place_soft(d.netlist, d.params, p, fo);
-    fd_ms += ms_since(tf);
-    ++runs;
-  }
-  ev.reset(p);
-  const Costs c = ev.costs();
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const Design d = load_design(o.netlist, o.plc, o.cost.resolve());
+  const FdBench b = bench_fd(d, o.seconds, o.threads);
+  const Costs& c = b.costs;
   if (o.json) {
-    std::printf("%s\n", nlohmann::json{{"fd_ms", fd_ms / runs}, {"runs", runs}, {"threads", threads},
-                                        {"wirelength_cost", c.wirelength_cost}, {"density_cost", c.density_cost},
-                                        {"congestion_cost", c.congestion_cost}, {"proxy_cost", c.proxy_cost},
-                                        {"cpu", cpu_model()}}
-                              .dump()
-                              .c_str());
-  } else {
-    fmt::print("machine          {} ({} threads)\n", cpu_model(), threads);
-    fmt::print("schedule         {:.1f} ms  ({} runs, {} movable nodes)\n", fd_ms / runs, runs,
-               d.netlist.soft_macros.size() + d.netlist.stdcells.size());
-    fmt::print("result           proxy {:.6f} (wirelength {:.6f}, density {:.6f}, congestion {:.6f})\n", c.proxy_cost,
-               c.wirelength_cost, c.density_cost, c.congestion_cost);
+    nlohmann::json j = {{"fd_ms", b.fd_ms},
+                        {"runs", b.runs},
+                        {"threads", b.threads},
+                        {"wirelength_cost", c.wirelength_cost},
+                        {"density_cost", c.density_cost},
+                        {"congestion_cost", c.congestion_cost},
+                        {"proxy_cost", c.proxy_cost},
+                        {"cpu", cpu_model()}};
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
   }
+  fmt::print("machine          {} ({} threads)\n", cpu_model(), b.threads);
+  fmt::print("schedule         {:.1f} ms  ({} runs, {} movable nodes)\n", b.fd_ms, b.runs,
+             d.netlist.soft_macros.size() + d.netlist.stdcells.size());
+  fmt::print("result           proxy {:.6f} (wirelength {:.6f}, density {:.6f}, congestion {:.6f})\n", c.proxy_cost,
+             c.wirelength_cost, c.density_cost, c.congestion_cost);
   return 0;
 }
 

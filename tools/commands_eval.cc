@@ -1,4 +1,5 @@
 // rlplace eval.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -6,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cost/costs_io.h"
 #include "cost/design.h"
 #include "cost/evaluator.h"
 #include "netlists/io.h"
@@ -15,36 +17,6 @@ namespace rlplace::tools {
 
 namespace {
 
-
-template <class T>
-void from_config(const nlohmann::json& j, const char* key, std::optional<T>& slot, const std::string& path) {
-  if (slot || !j.contains(key)) return;
-  const auto& v = j.at(key);
-  if (!v.is_number()) throw InputError(fmt::format("{}: '{}' must be a number", path, key));
-  slot = v.get<T>();
-}
-
-nlohmann::json costs_json(const Costs& c, const LegalityReport& l) {
-  return {{"wirelength", c.wirelength},       {"wirelength_cost", c.wirelength_cost},
-          {"density_cost", c.density_cost},   {"congestion_cost", c.congestion_cost},
-          {"proxy_cost", c.proxy_cost},       {"overlap_count", l.overlap_count},
-          {"overlap_area", l.overlap_area},   {"out_of_canvas", l.out_of_canvas},
-          {"on_blockage", l.on_blockage},     {"legal", l.legal()}};
-}
-
-nlohmann::json params_json(const CostParams& p) {
-  return {{"width", p.width},
-          {"height", p.height},
-          {"cols", p.cols},
-          {"rows", p.rows},
-          {"h_routes_per_micron", p.h_routes_per_micron},
-          {"v_routes_per_micron", p.v_routes_per_micron},
-          {"h_macro_alloc", p.h_macro_alloc},
-          {"v_macro_alloc", p.v_macro_alloc},
-          {"smoothing", p.smoothing},
-          {"overlap_threshold", p.overlap_threshold},
-          {"weights", {p.wirelength_weight, p.density_weight, p.congestion_weight}}};
-}
 
 struct EvalOptions {
   std::string netlist, plc;
@@ -64,12 +36,12 @@ int run_eval(const EvalOptions& o) {
   const double eval_ms = ms_since(t0);
   const Netlist& nl = d.netlist;
   if (o.json) {
-    nlohmann::json j = costs_json(c, l);
+    nlohmann::json j = costs_to_json(c, l);
     j["eval_ms"] = eval_ms;
     j["load_ms"] = load_ms;
     j["netlist"] = o.netlist;
     if (!o.plc.empty()) j["plc"] = o.plc;
-    j["params"] = params_json(d.params);
+    j["params"] = params_to_json(d.params);
     j["counts"] = {{"hard_macros", nl.hard_macros.size()}, {"soft_macros", nl.soft_macros.size()},
                    {"ports", nl.ports.size()},             {"stdcells", nl.stdcells.size()},
                    {"nets", nl.num_nets()}};
@@ -87,8 +59,8 @@ int run_eval(const EvalOptions& o) {
   fmt::print("wirelength cost  {:.6f}\n", c.wirelength_cost);
   fmt::print("density cost     {:.6f}\n", c.density_cost);
   fmt::print("congestion cost  {:.6f}\n", c.congestion_cost);
-  fmt::print("proxy cost       {:.6f}  ({} wl + {} density + {} congestion)\n", c.proxy_cost, p.wirelength_weight,
-             p.density_weight, p.congestion_weight);
+  fmt::print("proxy cost       {:.6f}  ({} wl + {} density + {} congestion)\n", c.proxy_cost, p.weights.wirelength,
+             p.weights.density, p.weights.congestion);
   fmt::print("hard macros      {} overlapping pairs (area {:.3f} um2), {} outside the canvas, {} on blockages: {}\n",
              l.overlap_count, l.overlap_area, l.out_of_canvas, l.on_blockage, l.legal() ? "legal" : "ILLEGAL");
   fmt::print("time             {:.2f} ms to evaluate, {:.1f} ms to read\n", eval_ms, load_ms);
@@ -98,25 +70,24 @@ int run_eval(const EvalOptions& o) {
 }  // namespace
 
 void CostFlags::add_to(CLI::App& cmd) {
-  auto& o = overrides;
-  cmd.add_option("--width", o.width, "Canvas width, microns (overrides the .plc header)")->check(CLI::PositiveNumber);
-  cmd.add_option("--height", o.height, "Canvas height, microns")->check(CLI::PositiveNumber);
-  cmd.add_option("--cols", o.cols, "Grid columns")->check(CLI::Range(1, 4096));
-  cmd.add_option("--rows", o.rows, "Grid rows")->check(CLI::Range(1, 4096));
-  cmd.add_option("--h-routes-per-micron", o.h_routes_per_micron, "Horizontal routes per micron")->check(CLI::PositiveNumber);
-  cmd.add_option("--v-routes-per-micron", o.v_routes_per_micron, "Vertical routes per micron")->check(CLI::PositiveNumber);
-  cmd.add_option("--h-macro-alloc", o.h_macro_alloc, "Horizontal routes used by macros per micron")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--v-macro-alloc", o.v_macro_alloc, "Vertical routes used by macros per micron")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--smoothing", o.smoothing, "Congestion smoothing factor (range = floor of it)")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--overlap-threshold", o.overlap_threshold, "Macro overlap threshold")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--wirelength-weight", o.wirelength_weight, "Weight of the wirelength cost (default 1)");
-  cmd.add_option("--density-weight", o.density_weight, "Weight of the density cost (default 0.5)");
-  cmd.add_option("--congestion-weight", o.congestion_weight, "Weight of the congestion cost (default 0.5)");
-  cmd.add_option("--config", config, "JSON file with any of these parameters (flags win)");
+  const auto& fields = cost_param_fields();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    std::string flag = "--" + std::string(fields[i].key);
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    cmd.add_option(flag, values[i], std::string(fields[i].help) + " (overrides the .plc header)");
+  }
+  cmd.add_option("--config", config, "JSON file with any of these parameters by key, e.g. {\"cols\": 24} (flags win)");
 }
 
 CostOverrides CostFlags::resolve() const {
-  CostOverrides o = overrides;
+  CostOverrides o;
+  const auto& fields = cost_param_fields();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!values[i]) continue;
+    std::string flag = "--" + std::string(fields[i].key);
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    o.set(fields[i].key, *values[i], flag);
+  }
   if (config.empty()) return o;
   nlohmann::json j;
   try {
@@ -124,21 +95,7 @@ CostOverrides CostFlags::resolve() const {
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: invalid JSON: {}", config, e.what()));
   }
-  if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", config));
-  from_config(j, "width", o.width, config);
-  from_config(j, "height", o.height, config);
-  from_config(j, "cols", o.cols, config);
-  from_config(j, "rows", o.rows, config);
-  from_config(j, "h_routes_per_micron", o.h_routes_per_micron, config);
-  from_config(j, "v_routes_per_micron", o.v_routes_per_micron, config);
-  from_config(j, "h_macro_alloc", o.h_macro_alloc, config);
-  from_config(j, "v_macro_alloc", o.v_macro_alloc, config);
-  from_config(j, "smoothing", o.smoothing, config);
-  from_config(j, "overlap_threshold", o.overlap_threshold, config);
-  from_config(j, "wirelength_weight", o.wirelength_weight, config);
-  from_config(j, "density_weight", o.density_weight, config);
-  from_config(j, "congestion_weight", o.congestion_weight, config);
-  return o;
+  return o.fill_from(params_from_json(j, config));
 }
 
 void add_eval(CLI::App& app, Run& chosen) {

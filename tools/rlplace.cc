@@ -1,34 +1,28 @@
 // rlplace: macro placement with reinforcement learning. The command is a thin layer over
 // the libraries; every subcommand lives in commands_*.cc.
+//
+// Two binaries share this file. `rlplace` has no LibTorch, so that eval and place start in
+// milliseconds; what it cannot run (a subcommand or a placer it has not registered) it
+// hands, same arguments, to `rlplace-torch` beside it, which has everything.
 #include <unistd.h>
 
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 
-#include "netlists/netlist.h"
+#include "placer/registry.h"
 #include "tools/commands.h"
+#ifdef RLPLACE_WITH_TORCH
+#include "rl/placers.h"
+#endif
 
 namespace {
 
-// The subcommands only the LibTorch build has.
-[[maybe_unused]] bool needs_torch(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "train") == 0) return true;
-  for (int i = 1; i < argc; ++i) {
-    if (i + 1 < argc && std::strcmp(argv[i], "bench") == 0 &&
-        (std::strcmp(argv[i + 1], "gnn") == 0 || std::strcmp(argv[i + 1], "train") == 0))
-      return true;
-    if (i + 1 < argc && std::strcmp(argv[i], "--placer") == 0 && std::strcmp(argv[i + 1], "rl") == 0) return true;
-    if (std::strcmp(argv[i], "--placer=rl") == 0) return true;
-  }
-  return false;
-}
-
 #ifdef RLPLACE_TORCH_COMPANION
-// Replaces this process with the companion binary next to it, same arguments.
-int run_companion(char** argv) {
+// Replaces this process with the companion binary next to it; returns only on failure.
+void run_companion(char** argv) {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   std::string path = RLPLACE_TORCH_COMPANION;
@@ -37,55 +31,49 @@ int run_companion(char** argv) {
     std::string dir(self);
     path = dir.substr(0, dir.rfind('/') + 1) + RLPLACE_TORCH_COMPANION;
   }
-  execv(path.c_str(), argv);
-  std::fprintf(stderr, "rlplace: error: this command needs the LibTorch build, %s: %s\n", path.c_str(),
-               std::strerror(errno));
-  return 1;
+  if (access(path.c_str(), X_OK) == 0) execv(path.c_str(), argv);
 }
 #endif
+
+int fail(const char* what) {
+  std::fprintf(stderr, "rlplace: error: %s\n", what);
+  return 1;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifndef RLPLACE_WITH_TORCH
-  if (needs_torch(argc, argv)) {
-#ifdef RLPLACE_TORCH_COMPANION
-    return run_companion(argv);
-#else
-    std::fprintf(stderr, "rlplace: error: '%s' needs LibTorch; this build has none (RLPLACE_WITH_TORCH=OFF)\n",
-                 argv[1]);
-    return 1;
-#endif
-  }
+  rlplace::register_builtin_placers();
+#ifdef RLPLACE_WITH_TORCH
+  rlplace::rl::register_placers();
 #endif
   CLI::App app{"rlplace: macro placement with reinforcement learning"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "rlplace 0.1.0");
   rlplace::tools::Run chosen;  // set by the subcommand the user named
-  rlplace::tools::add_eval(app, chosen);
-  rlplace::tools::add_place(app, chosen);
-  rlplace::tools::add_cluster(app, chosen);
-  rlplace::tools::add_bench(app, chosen);
-  rlplace::tools::add_compare(app, chosen);
-  rlplace::tools::add_plot(app, chosen);
-  rlplace::tools::add_export(app, chosen);
-#ifdef RLPLACE_WITH_TORCH
-  rlplace::tools::add_bench_gnn(app, chosen);
-  rlplace::tools::add_bench_train(app, chosen);
-  rlplace::tools::add_train(app, chosen);
-#endif
+  rlplace::tools::add_commands(app, chosen);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+#ifdef RLPLACE_TORCH_COMPANION
+    run_companion(argv);  // perhaps a subcommand only the LibTorch build has
+#endif
+    return fail(e.what());
   }
   try {
     return chosen ? chosen() : 0;
-  } catch (const rlplace::InputError& e) {
-    std::fprintf(stderr, "rlplace: error: %s\n", e.what());
-    return 1;
+  } catch (const rlplace::UnknownPlacer& e) {
+#ifdef RLPLACE_TORCH_COMPANION
+    run_companion(argv);
+#endif
+    return fail(e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "rlplace: error: %s\n", e.what());
-    return 1;
+    return fail(e.what());
   }
 }

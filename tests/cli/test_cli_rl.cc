@@ -1,6 +1,6 @@
 // Tests that run the rlplace binary (train, place --placer rl): SIGKILL and resume, one-line
-// refusals, the policy placer against the trainer, the bundled policy. CLI tests: these are
-// to move to tests/cli/ with the other command tests.
+// refusals, the policy placer against the trainer, the bundled policy, corrupt checkpoints,
+// the run-directory lock between processes.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

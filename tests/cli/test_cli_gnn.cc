@@ -1,5 +1,4 @@
-// Tests that run the rlplace binary (bench gnn through the companion binary). CLI test: to
-// move to tests/cli/ with the other command tests.
+// Tests that run the rlplace binary (bench gnn through the companion binary).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

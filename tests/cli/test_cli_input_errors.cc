@@ -43,11 +43,6 @@ std::string write(const std::string& dir, const std::string& name, const std::st
   return path;
 }
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 TEST(BadNetlist, EmptyAndBlankFiles) {
   const std::string dir = test::temp_dir("empty");
   expect_netlist_error(write(dir, "empty.pb.txt", ""), {"empty"});
@@ -61,7 +56,7 @@ TEST(BadNetlist, MissingFile) {
 
 TEST(BadNetlist, TruncatedAndCorruptGzip) {
   const std::string dir = test::temp_dir("gzip");
-  const std::string gz = file_bytes(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"));
+  const std::string gz = test::read_text(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"));
   expect_netlist_error(write(dir, "half.pb.txt.gz", gz.substr(0, gz.size() / 2)), {"truncated gzip"});
   std::string corrupt = gz;
   for (size_t i = gz.size() / 3; i < gz.size() / 3 + 64; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
@@ -171,7 +166,7 @@ TEST(GoodInput, GzipDetectedByContentNotName) {
   const std::string text = port_node("a", 1, 2, {"b"}) + port_node("b", 3, 4);
   const Netlist plain = read_netlist(write(dir, "plain.pb.txt.gz", text));
   EXPECT_EQ(plain.num_nodes(), 2);
-  const std::string gz = file_bytes(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"));
+  const std::string gz = test::read_text(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"));
   const Netlist zipped = read_netlist(write(dir, "zipped.pb.txt", gz));
   EXPECT_EQ(zipped.hard_macros.size(), 133u);
 }
@@ -180,7 +175,7 @@ TEST(GoodInput, AtomicWriteLeavesNoTemporaryFile) {
   const std::string dir = test::temp_dir("atomic");
   write_file_atomic(dir + "/out.txt", "first");
   write_file_atomic(dir + "/out.txt", "second");
-  EXPECT_EQ(file_bytes(dir + "/out.txt"), "second");
+  EXPECT_EQ(test::read_text(dir + "/out.txt"), "second");
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
   EXPECT_EQ(files, 1);
