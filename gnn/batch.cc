@@ -24,9 +24,10 @@ GraphBatch GraphBatch::to(torch::Device device) const {
   return b;
 }
 
-GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Device device) {
-  if (states.empty()) throw std::invalid_argument("make_batch: no states");
-  const int64_t B = static_cast<int64_t>(states.size()), G2 = static_cast<int64_t>(grid) * grid;
+namespace {
+
+// Checks every state against its netlist; the batch's node and edge counts.
+std::pair<int64_t, int64_t> check_states(const std::vector<StateRef>& states, int grid) {
   int64_t N = 0, E = 0;
   for (size_t i = 0; i < states.size(); ++i) {
     const StaticFeatures& sf = *states[i].netlist;
@@ -47,7 +48,11 @@ GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Devi
     N += sf.num_nodes;
     E += sf.num_edges();
   }
+  return {N, E};
+}
 
+// The batch's tensors on the host, uninitialised but for the all-false mask.
+GraphBatch allocate(int64_t B, int64_t N, int64_t E, int64_t G2) {
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
   GraphBatch b;
@@ -62,48 +67,57 @@ GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Devi
   b.metadata = torch::empty({B, kMetadataFeatures}, f32);
   b.current = torch::empty({B}, i64);
   b.mask = torch::zeros({B, G2}, torch::TensorOptions().dtype(torch::kBool));
+  return b;
+}
 
+// Graph g of the batch, whose nodes start at row node0 and edges at row edge0.
+void fill_graph(GraphBatch& b, int64_t g, const StateRef& state, int grid, int64_t node0, int64_t edge0) {
+  const StaticFeatures& sf = *state.netlist;
+  const DynamicFeatures& st = *state.state;
   float* nf = b.node_features.data_ptr<float>();
   int64_t* ng = b.node_graph.data_ptr<int64_t>();
   float* deg = b.node_degree.data_ptr<float>();
+  for (int32_t n = 0; n < sf.num_nodes; ++n) {
+    float* row = nf + (node0 + n) * kNodeFeatures;
+    const float* s = sf.node_static.data() + static_cast<size_t>(n) * kStaticNodeFeatures;
+    row[0] = st.x[n];
+    row[1] = st.y[n];
+    std::copy(s, s + kStaticNodeFeatures, row + 2);
+    row[7] = st.placed[n];
+    ng[node0 + n] = g;
+    deg[node0 + n] = sf.degree[n];
+  }
   int64_t* es = b.edge_src.data_ptr<int64_t>();
   int64_t* ed = b.edge_dst.data_ptr<int64_t>();
   float* ew = b.edge_weight.data_ptr<float>();
   int64_t* eg = b.edge_graph.data_ptr<int64_t>();
-  float* ge = b.graph_edges.data_ptr<float>();
-  float* md = b.metadata.data_ptr<float>();
-  int64_t* cur = b.current.data_ptr<int64_t>();
-  bool* mk = b.mask.data_ptr<bool>();
+  for (int32_t e = 0; e < sf.num_edges(); ++e) {
+    es[edge0 + e] = node0 + sf.edge_src[e];
+    ed[edge0 + e] = node0 + sf.edge_dst[e];
+    ew[edge0 + e] = sf.edge_weight[e];
+    eg[edge0 + e] = g;
+  }
+  b.graph_edges.data_ptr<float>()[g] = static_cast<float>(std::max(sf.num_edges(), 1));
+  std::copy(sf.metadata.begin(), sf.metadata.end(), b.metadata.data_ptr<float>() + g * kMetadataFeatures);
+  b.current.data_ptr<int64_t>()[g] = node0 + st.current;
+  const PaddedGrid pg(grid, sf.rows, sf.cols);
+  bool* mrow = b.mask.data_ptr<bool>() + g * static_cast<int64_t>(grid) * grid;
+  for (size_t c = 0; c < st.mask.size(); ++c)
+    if (st.mask[c]) mrow[pg.action_of_cell(static_cast<int>(c))] = true;
+}
 
+}  // namespace
+
+GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Device device) {
+  if (states.empty()) throw std::invalid_argument("make_batch: no states");
+  const int64_t B = static_cast<int64_t>(states.size()), G2 = static_cast<int64_t>(grid) * grid;
+  const auto [N, E] = check_states(states, grid);
+  GraphBatch b = allocate(B, N, E, G2);
   int64_t node0 = 0, edge0 = 0;
   for (int64_t g = 0; g < B; ++g) {
-    const StaticFeatures& sf = *states[g].netlist;
-    const DynamicFeatures& st = *states[g].state;
-    for (int32_t n = 0; n < sf.num_nodes; ++n) {
-      float* row = nf + (node0 + n) * kNodeFeatures;
-      const float* s = sf.node_static.data() + static_cast<size_t>(n) * kStaticNodeFeatures;
-      row[0] = st.x[n];
-      row[1] = st.y[n];
-      std::copy(s, s + kStaticNodeFeatures, row + 2);
-      row[7] = st.placed[n];
-      ng[node0 + n] = g;
-      deg[node0 + n] = sf.degree[n];
-    }
-    for (int32_t e = 0; e < sf.num_edges(); ++e) {
-      es[edge0 + e] = node0 + sf.edge_src[e];
-      ed[edge0 + e] = node0 + sf.edge_dst[e];
-      ew[edge0 + e] = sf.edge_weight[e];
-      eg[edge0 + e] = g;
-    }
-    ge[g] = static_cast<float>(std::max(sf.num_edges(), 1));
-    std::copy(sf.metadata.begin(), sf.metadata.end(), md + g * kMetadataFeatures);
-    cur[g] = node0 + st.current;
-    const PaddedGrid pg(grid, sf.rows, sf.cols);
-    bool* mrow = mk + g * G2;
-    for (size_t c = 0; c < st.mask.size(); ++c)
-      if (st.mask[c]) mrow[pg.action_of_cell(static_cast<int>(c))] = true;
-    node0 += sf.num_nodes;
-    edge0 += sf.num_edges();
+    fill_graph(b, g, states[g], grid, node0, edge0);
+    node0 += states[g].netlist->num_nodes;
+    edge0 += states[g].netlist->num_edges();
   }
   return device.is_cpu() ? b : b.to(device);
 }

@@ -1,3 +1,8 @@
+// Checkpoints: see gnn/model.h. The checksum is FNV-1a (64 bits) over every parameter's
+// name, shape and bytes (float32, contiguous, on the CPU) in the network's order, stored as
+// 16 hex digits under "checksum"; files written before it existed have none and are
+// loaded unchecked, but every load refuses non-finite weights.
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 
@@ -26,7 +31,16 @@ struct OpenCheckpoint {
   std::string bytes;
   torch::serialize::InputArchive archive;
   GnnConfig config;
+  std::string checksum;  // empty: an older file without one
 };
+
+void fnv1a(uint64_t& h, const void* data, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+}
 
 // Reads and checks the header (tag, version, configuration); the parameters stay in the
 // archive.
@@ -41,6 +55,11 @@ void open_checkpoint(const std::string& path, OpenCheckpoint& ck) {
       throw std::runtime_error(fmt::format("{}: corrupt checkpoint: no format version", path));
     if (!ck.archive.try_read("config", config) || !config.isString())
       throw std::runtime_error(fmt::format("{}: corrupt checkpoint: no configuration", path));
+    c10::IValue checksum;
+    if (ck.archive.try_read("checksum", checksum)) {
+      if (!checksum.isString()) throw std::runtime_error(fmt::format("{}: corrupt checkpoint: bad checksum entry", path));
+      ck.checksum = checksum.toStringRef();
+    }
   } catch (const c10::Error& e) {
     throw std::runtime_error(
         fmt::format("{}: not a readable checkpoint (corrupt or truncated?): {}", path, first_line(e.what_without_backtrace())));
@@ -83,17 +102,34 @@ PolicyValueNet read_parameters(const std::string& path, OpenCheckpoint& ck) {
     const torch::Tensor* t = loaded.find(name);
     if (!t || t->sizes().vec() != shape)
       throw std::runtime_error(fmt::format("{}: corrupt checkpoint: parameter '{}' has the wrong shape", path, name));
+    if (!torch::isfinite(*t).all().item<bool>())
+      throw std::runtime_error(fmt::format("{}: corrupt checkpoint: parameter '{}' has non-finite weights", path, name));
   }
+  if (!ck.checksum.empty() && ck.checksum != parameter_checksum(*net))
+    throw std::runtime_error(fmt::format("{}: corrupt checkpoint: checksum {} of the weights differs from the recorded {}",
+                                         path, parameter_checksum(*net), ck.checksum));
   return net;
 }
 
 }  // namespace
+
+std::string parameter_checksum(const PolicyValueNetImpl& net) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const auto& p : net.named_parameters()) {
+    const torch::Tensor t = p.value().detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    fnv1a(h, p.key().data(), p.key().size());
+    for (int64_t d : t.sizes()) fnv1a(h, &d, sizeof d);
+    fnv1a(h, t.data_ptr<float>(), static_cast<size_t>(t.numel()) * sizeof(float));
+  }
+  return fmt::format("{:016x}", h);
+}
 
 void save_checkpoint(const std::string& path, const PolicyValueNetImpl& net) {
   torch::serialize::OutputArchive archive, params;
   archive.write("format", c10::IValue(std::string(kFormatTag)));
   archive.write("version", c10::IValue(kCheckpointVersion));
   archive.write("config", c10::IValue(net.config().to_json()));
+  archive.write("checksum", c10::IValue(parameter_checksum(net)));
   net.save(params);
   archive.write("params", params);
   // Serialised in memory first so that the file appears whole or not at all.

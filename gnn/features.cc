@@ -25,48 +25,42 @@ constexpr double kGridScale = 128;
 
 }  // namespace
 
-StaticFeatures build_static_features(const Netlist& nl, const CostParams& params, const Placement& start) {
-  if (static_cast<int32_t>(start.x.size()) != nl.num_nodes())
-    throw std::invalid_argument(fmt::format("{}: placement has {} nodes, netlist {}", nl.source, start.x.size(),
-                                            nl.num_nodes()));
-  if (!(params.width > 0 && params.height > 0) || params.cols < 1 || params.rows < 1)
-    throw std::invalid_argument(fmt::format("{}: canvas {} x {} with grid {} x {} cannot be featurised", nl.source,
-                                            params.width, params.height, params.cols, params.rows));
-  StaticFeatures sf;
-  sf.rows = params.rows;
-  sf.cols = params.cols;
-  sf.width = params.width;
-  sf.height = params.height;
-  const double W = params.width, H = params.height, scale = 1.0 / (W + H);
+namespace {
 
-  sf.node_of.assign(nl.num_nodes(), -1);
-  auto add_node = [&](GraphNodeType t, float w, float h, float x, float y, float placed) {
-    sf.type.push_back(t);
-    sf.node_static.insert(sf.node_static.end(), {w, h, t == GraphNodeType::kHardMacro ? 1.f : 0.f,
-                                                 t == GraphNodeType::kSoftMacro ? 1.f : 0.f,
-                                                 t == GraphNodeType::kPortCluster ? 1.f : 0.f});
-    sf.base_x.push_back(x);
-    sf.base_y.push_back(y);
-    sf.base_placed.push_back(placed);
-    return sf.num_nodes++;
-  };
+int32_t add_node(StaticFeatures& sf, GraphNodeType t, float w, float h, float x, float y, float placed) {
+  sf.type.push_back(t);
+  sf.node_static.insert(sf.node_static.end(), {w, h, t == GraphNodeType::kHardMacro ? 1.f : 0.f,
+                                               t == GraphNodeType::kSoftMacro ? 1.f : 0.f,
+                                               t == GraphNodeType::kPortCluster ? 1.f : 0.f});
+  sf.base_x.push_back(x);
+  sf.base_y.push_back(y);
+  sf.base_placed.push_back(placed);
+  return sf.num_nodes++;
+}
+
+void add_macro_nodes(const Netlist& nl, StaticFeatures& sf, double scale) {
+  const double W = sf.width, H = sf.height;
   for (int32_t m : nl.macros) {
     const bool hard = nl.kind[m] == NodeKind::kHardMacro;
-    sf.node_of[m] = add_node(hard ? GraphNodeType::kHardMacro : GraphNodeType::kSoftMacro,
+    sf.node_of[m] = add_node(sf, hard ? GraphNodeType::kHardMacro : GraphNodeType::kSoftMacro,
                              hard ? static_cast<float>(nl.width[m] * scale) : 0.f,
                              hard ? static_cast<float>(nl.height[m] * scale) : 0.f, static_cast<float>(0.5 * W * scale),
                              static_cast<float>(0.5 * H * scale), 0.f);
     sf.macro_of_node.push_back(m);
     (hard ? sf.num_hard : sf.num_soft)++;
   }
+}
 
-  // Port clusters by grid cell, in cell order. A port off the canvas joins the nearest
-  // edge cell rather than being dropped, so every placed port keeps its nets.
+// Port clusters by grid cell, in cell order. A port off the canvas joins the nearest
+// edge cell rather than being dropped, so every placed port keeps its nets.
+void add_port_clusters(const Netlist& nl, const CostParams& params, const Placement& start, StaticFeatures& sf,
+                       double scale) {
   struct Cluster {
     double sx = 0, sy = 0;
     int count = 0;
     std::vector<int32_t> ports;
   };
+  const double W = params.width, H = params.height;
   std::map<int, Cluster> clusters;
   const double cw = W / params.cols, ch = H / params.rows;
   for (int32_t p : nl.ports) {
@@ -81,14 +75,16 @@ StaticFeatures build_static_features(const Netlist& nl, const CostParams& params
     cl.ports.push_back(p);
   }
   for (const auto& [cell, cl] : clusters) {
-    const int32_t g = add_node(GraphNodeType::kPortCluster, 0.f, 0.f, static_cast<float>(cl.sx / cl.count * scale),
+    const int32_t g = add_node(sf, GraphNodeType::kPortCluster, 0.f, 0.f, static_cast<float>(cl.sx / cl.count * scale),
                                static_cast<float>(cl.sy / cl.count * scale), 1.f);
     for (int32_t p : cl.ports) sf.node_of[p] = g;
     ++sf.num_port_clusters;
   }
+}
 
-  // Edges: every (driver, sink) pin pair of a net between two distinct graph nodes adds
-  // the net's weight to the pair, whichever direction the net runs.
+// Edges: every (driver, sink) pin pair of a net between two distinct graph nodes adds
+// the net's weight to the pair, whichever direction the net runs.
+void add_edges(const Netlist& nl, StaticFeatures& sf) {
   auto graph_node = [&](int32_t pin) {
     const int32_t owner = nl.owner[pin];
     return sf.node_of[owner < 0 ? pin : owner];
@@ -120,8 +116,11 @@ StaticFeatures build_static_features(const Netlist& nl, const CostParams& params
     sf.degree[sf.edge_dst[e]] += 1;
   }
   for (float& d : sf.degree) d = std::max(d, 1.f);
+}
 
-  sf.metadata = {
+std::vector<float> metadata(const StaticFeatures& sf, const CostParams& params, double scale) {
+  const double W = params.width, H = params.height;
+  return {
       static_cast<float>(sf.raw_weight_total / kEdgeScale),
       static_cast<float>(sf.num_hard / kNodeScale),
       static_cast<float>(sf.num_soft / kNodeScale),
@@ -135,6 +134,28 @@ StaticFeatures build_static_features(const Netlist& nl, const CostParams& params
       static_cast<float>(W * scale),
       static_cast<float>(H * scale),
   };
+}
+
+}  // namespace
+
+StaticFeatures build_static_features(const Netlist& nl, const CostParams& params, const Placement& start) {
+  if (static_cast<int32_t>(start.x.size()) != nl.num_nodes())
+    throw std::invalid_argument(fmt::format("{}: placement has {} nodes, netlist {}", nl.source, start.x.size(),
+                                            nl.num_nodes()));
+  if (!(params.width > 0 && params.height > 0) || params.cols < 1 || params.rows < 1)
+    throw std::invalid_argument(fmt::format("{}: canvas {} x {} with grid {} x {} cannot be featurised", nl.source,
+                                            params.width, params.height, params.cols, params.rows));
+  StaticFeatures sf;
+  sf.rows = params.rows;
+  sf.cols = params.cols;
+  sf.width = params.width;
+  sf.height = params.height;
+  const double scale = 1.0 / (params.width + params.height);
+  sf.node_of.assign(nl.num_nodes(), -1);
+  add_macro_nodes(nl, sf, scale);
+  add_port_clusters(nl, params, start, sf, scale);
+  add_edges(nl, sf);
+  sf.metadata = metadata(sf, params, scale);
   return sf;
 }
 

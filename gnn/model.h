@@ -100,8 +100,10 @@ void keep_freed_host_memory();
 torch::Tensor entropy(const torch::Tensor& log_probs);
 
 // Checkpoints: a torch archive holding a format tag, a format version, the configuration
-// as JSON and the parameters, written atomically. Readers throw std::runtime_error naming
-// the file for a missing, corrupt or foreign file, another format version, or (for
+// as JSON, a checksum of the parameters and the parameters, written atomically. Readers
+// throw std::runtime_error (one line) naming the file for a missing, corrupt or foreign
+// file, another format version, non-finite weights, weights that do not match the recorded
+// checksum (files without one, written before it existed, are not checked), or (for
 // load_weights) a configuration other than the network's.
 inline constexpr int64_t kCheckpointVersion = 1;
 void save_checkpoint(const std::string& path, const PolicyValueNetImpl& net);
@@ -111,5 +113,7 @@ PolicyValueNet load_checkpoint(const std::string& path, torch::Device device);
 void load_weights(const std::string& path, PolicyValueNetImpl& net);
 // The configuration a checkpoint records, without its weights.
 GnnConfig checkpoint_config(const std::string& path);
+// The checksum a checkpoint of `net` records (16 hex digits).
+std::string parameter_checksum(const PolicyValueNetImpl& net);
 
 }  // namespace rlplace::gnn

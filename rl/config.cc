@@ -91,8 +91,8 @@ void TrainConfig::validate() const {
     bad(fmt::format("ppo.normalization must be \"per_netlist\" or \"minibatch\" (got \"{}\")", p.normalization));
   if (!(p.reward_stats_decay >= 0 && p.reward_stats_decay < 1)) bad("ppo.reward_stats_decay must be in [0, 1)");
   if (episodes_per_iteration < 1) bad("episodes_per_iteration must be at least 1");
-  if (!(infeasible_reward < 0)) bad("infeasible_reward must be negative");
-  if (!(macro_spacing >= 0)) bad("macro_spacing must be at least 0");
+  if (!(env.infeasible_reward < 0)) bad("infeasible_reward must be negative");
+  if (!(env.macro_spacing >= 0)) bad("macro_spacing must be at least 0");
   if (envs_per_worker < 1) bad("envs_per_worker must be at least 1");
   if (learner_threads < 0) bad("learner_threads must be at least 0");
   if (eval_every < 1) bad("eval_every must be at least 1");
@@ -103,12 +103,12 @@ std::string TrainConfig::to_json() const {
   json j = {{"ppo", ppo_json(ppo)},
             {"gnn", json::parse(gnn.to_json())},
             {"episodes_per_iteration", episodes_per_iteration},
-            {"reward_wirelength_weight", reward_wirelength_weight},
-            {"reward_density_weight", reward_density_weight},
-            {"reward_congestion_weight", reward_congestion_weight},
-            {"infeasible_reward", infeasible_reward},
-            {"macro_spacing", macro_spacing},
-            {"run_fd", run_fd},
+            {"reward_wirelength_weight", env.reward_weights.wirelength},
+            {"reward_density_weight", env.reward_weights.density},
+            {"reward_congestion_weight", env.reward_weights.congestion},
+            {"infeasible_reward", env.infeasible_reward},
+            {"macro_spacing", env.macro_spacing},
+            {"run_fd", env.run_fd},
             {"envs_per_worker", envs_per_worker},
             {"learner_threads", learner_threads},
             {"device", device},
@@ -159,12 +159,12 @@ TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& b
     c.gnn = gnn::GnnConfig::from_json(g.dump());
   }
   take(j, "episodes_per_iteration", c.episodes_per_iteration, "");
-  take(j, "reward_wirelength_weight", c.reward_wirelength_weight, "");
-  take(j, "reward_density_weight", c.reward_density_weight, "");
-  take(j, "reward_congestion_weight", c.reward_congestion_weight, "");
-  take(j, "infeasible_reward", c.infeasible_reward, "");
-  take(j, "macro_spacing", c.macro_spacing, "");
-  take(j, "run_fd", c.run_fd, "");
+  take(j, "reward_wirelength_weight", c.env.reward_weights.wirelength, "");
+  take(j, "reward_density_weight", c.env.reward_weights.density, "");
+  take(j, "reward_congestion_weight", c.env.reward_weights.congestion, "");
+  take(j, "infeasible_reward", c.env.infeasible_reward, "");
+  take(j, "macro_spacing", c.env.macro_spacing, "");
+  take(j, "run_fd", c.env.run_fd, "");
   take(j, "envs_per_worker", c.envs_per_worker, "");
   take(j, "learner_threads", c.learner_threads, "");
   take(j, "device", c.device, "");

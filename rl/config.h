@@ -7,6 +7,7 @@
 #include <string>
 
 #include "gnn/config.h"
+#include "placer/env.h"
 
 namespace rlplace::rl {
 
@@ -47,11 +48,14 @@ struct TrainConfig {
   PpoConfig ppo;
   gnn::GnnConfig gnn;
   int episodes_per_iteration = 16;  // per training netlist
-  // Reward = -(w * wirelength + d * density + c * congestion); -4 when macros do not fit.
-  double reward_wirelength_weight = 1.0, reward_density_weight = 1.0, reward_congestion_weight = 0.5;
-  double infeasible_reward = -4.0;
-  double macro_spacing = 0;
-  bool run_fd = true;                // force-directed solver at the end of each episode
+  // The environment's options: reward weights (env.reward_weights, a CostWeights: reward =
+  // -(w * wirelength + d * density + c * congestion), -4 when macros do not fit), macro
+  // spacing, and whether the force-directed solver runs at the end of each episode. In JSON
+  // as the top-level fields reward_wirelength_weight, reward_density_weight,
+  // reward_congestion_weight, infeasible_reward, macro_spacing and run_fd, as before (the
+  // solver's own options, env.fd, are not part of the configuration: the trainer picks them
+  // per netlist).
+  EnvOptions env;
   int envs_per_worker = 1;           // environments each worker steps together (one batched forward)
   int learner_threads = 0;           // LibTorch threads for learning; 0: all cores
   std::string device = "cpu";        // learner and policy evaluations

@@ -6,7 +6,7 @@
 
 #include "gnn/model.h"
 #include "rl/rollout.h"
-#include "rl/trainer.h"
+#include "rl/run_dir.h"
 
 namespace rlplace::rl {
 

@@ -1,4 +1,7 @@
-// The PPO learner: one update per iteration from that iteration's fresh episodes.
+// The PPO learner: one update per iteration from that iteration's fresh episodes. An update
+// is: reward normalisation (normalized_rewards), sample building (build_samples), then for
+// each epoch and minibatch the minibatch's tensors (make_minibatch), its loss (losses) and a
+// gradient step (minibatch_step).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +30,22 @@ struct UpdateStats {
   int64_t samples = 0, gradient_steps = 0;
 };
 
+// One step of one episode, with its return and advantage (return - value at collection).
+struct Sample {
+  int episode, step;
+  double ret, advantage;
+};
+
+// Every step of every episode; `reward[i]` is episode i's (normalised) reward, which arrives
+// at its last step and is discounted back.
+std::vector<Sample> build_samples(const std::vector<Episode>& episodes, const std::vector<double>& reward,
+                                  double discount);
+
+// Advantages of samples index[lo + k] (k < size), standardised within each group of k.
+std::vector<float> standardized_advantages(const std::vector<Sample>& samples, const std::vector<int>& index,
+                                           int64_t lo, const std::map<int, std::vector<int64_t>>& groups,
+                                           int64_t size);
+
 class PpoLearner {
  public:
   PpoLearner(gnn::PolicyValueNet net, const PpoConfig& config, torch::Device device);
@@ -42,8 +61,14 @@ class PpoLearner {
   double kl_beta() const { return kl_beta_; }
   const std::map<std::string, RewardStats>& reward_stats() const { return reward_stats_; }
 
+  // Episode rewards as the returns use them: raw ("minibatch"), or standardised by each
+  // netlist's running statistics ("per_netlist"), which this updates.
+  std::vector<double> normalized_rewards(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes);
+
   // The learner's state besides the weights, for resuming: version, KL beta, reward
-  // statistics (JSON, exact), and Adam's moments (a torch archive, written atomically).
+  // statistics (JSON, exact), and Adam's moments (a torch archive, written atomically;
+  // load_optimizer throws std::runtime_error naming the file for an unreadable file or
+  // non-finite moments).
   std::string state_json() const;
   void restore_state_json(const std::string& text);
   void save_optimizer(const std::string& path) const;
@@ -53,6 +78,22 @@ class PpoLearner {
   double learning_rate(double fraction) const;
 
  private:
+  struct Minibatch {
+    gnn::GraphBatch batch;
+    torch::Tensor actions, old_log_probs, returns, advantages;
+  };
+  struct Losses {
+    torch::Tensor ratio, policy, value, entropy, kl, total;
+  };
+  void check_episodes(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes) const;
+  Minibatch make_minibatch(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
+                           const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo,
+                           int64_t hi) const;
+  Losses losses(const Minibatch& m);
+  void minibatch_step(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
+                      const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo, int64_t hi,
+                      UpdateStats& stats);
+
   gnn::PolicyValueNet net_;
   PpoConfig config_;
   torch::Device device_;

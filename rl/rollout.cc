@@ -122,140 +122,171 @@ Collector::Collector(const std::vector<const Task*>& tasks, int workers, int env
 
 Collector::~Collector() = default;
 
+// What the workers of one run() share.
+struct Collector::Run {
+  Run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t version, const std::vector<Job>& jobs,
+      const Progress& progress, const StopCheck& stop, std::vector<Episode>& episodes)
+      : net(net), device(device), version(version), jobs(jobs), progress(progress), stop(stop), episodes(episodes) {}
+  gnn::PolicyValueNetImpl& net;
+  torch::Device device;
+  int64_t version;
+  const std::vector<Job>& jobs;
+  const Progress& progress;
+  const StopCheck& stop;
+  std::vector<Episode>& episodes;
+  int G = 0;
+  int64_t G2 = 0;
+  int groups = 0;
+  std::atomic<int> next_group{0};
+  std::atomic<bool> abandon{false};
+  std::mutex mu;
+  int finished = 0;
+  std::exception_ptr error;
+};
+
+// One episode of a worker's group in progress.
+struct Collector::Slot {
+  PlacementEnv* env;
+  std::mt19937_64 rng;
+  std::chrono::steady_clock::time_point t0;
+  bool active;
+};
+
 std::vector<Episode> Collector::run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t version,
                                     const std::vector<Job>& jobs, const Progress& progress, const StopCheck& stop) {
   for (const Job& j : jobs)
     if (j.task < 0 || j.task >= static_cast<int>(tasks_.size()))
       throw std::invalid_argument(fmt::format("Collector::run: task {} of {}", j.task, tasks_.size()));
   std::vector<Episode> episodes(jobs.size());
-  const int G = net.config().grid;
-  const int64_t G2 = static_cast<int64_t>(G) * G;
-  const int groups = static_cast<int>((jobs.size() + envs_per_worker_ - 1) / envs_per_worker_);
-  std::atomic<int> next_group{0};
-  std::atomic<bool> abandon{false};
-  std::mutex mu;
-  int finished = 0;
-  std::exception_ptr error;
-
-  auto work = [&](int w) {
-    try {
-      // One LibTorch thread per worker: the workers are the parallelism (on the CPU the
-      // setting is per thread under OpenMP).
-      at::set_num_threads(1);
-      torch::NoGradGuard no_grad;
-      Worker& ws = *worker_state_[w];
-      std::vector<gnn::DynamicFeatures> states(envs_per_worker_);
-      std::vector<gnn::StateRef> refs;
-      for (int group; (group = next_group.fetch_add(1)) < groups;) {
-        const int first = group * envs_per_worker_;
-        const int count = std::min<int>(envs_per_worker_, static_cast<int>(jobs.size()) - first);
-        struct Slot {
-          PlacementEnv* env;
-          std::mt19937_64 rng;
-          std::chrono::steady_clock::time_point t0;
-          bool active;
-        };
-        std::vector<Slot> slots;
-        for (int s = 0; s < count; ++s) {
-          const Job& job = jobs[first + s];
-          Episode& e = episodes[first + s];
-          e.task = job.task;
-          e.policy_version = version;
-          e.seed = job.seed;
-          PlacementEnv& env = ws.env(*tasks_[job.task], job.task, s, envs_per_worker_);
-          env.reset();
-          slots.push_back({&env, std::mt19937_64(job.seed), std::chrono::steady_clock::now(), true});
-        }
-        auto finish = [&](int s) {
-          const Job& job = jobs[first + s];
-          Episode& e = episodes[first + s];
-          PlacementEnv& env = *slots[s].env;
-          slots[s].active = false;
-          if (env.infeasible()) {
-            e.infeasible = true;
-            e.reward = env.reward(Costs{});
-          } else {
-            e.costs = env.finish();
-            e.reward = env.reward(e.costs);
-            if (e.costs.proxy_cost < job.keep_placement_below) e.placement = std::make_shared<Placement>(env.placement());
-          }
-          e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - slots[s].t0).count();
-          std::lock_guard<std::mutex> lock(mu);
-          ++finished;
-          if (progress) progress(finished, static_cast<int>(jobs.size()));
-        };
-        for (int s = 0; s < count; ++s)
-          if (slots[s].env->done()) finish(s);
-
-        for (;;) {
-          if (abandon.load() || (stop && stop())) {
-            abandon = true;
-            return;
-          }
-          refs.clear();
-          std::vector<int> rows;
-          for (int s = 0; s < count; ++s) {
-            if (!slots[s].active) continue;
-            const Task& task = *tasks_[jobs[first + s].task];
-            gnn::dynamic_features(task.features, *slots[s].env, states[s]);
-            refs.push_back({&task.features, &states[s]});
-            rows.push_back(s);
-          }
-          if (rows.empty()) break;
-          gnn::GraphBatch batch = gnn::make_batch(refs, G, device);
-          gnn::PolicyOutput out = net.forward(batch);
-          const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
-          const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
-          const float* lpp = lp.data_ptr<float>();
-          const float* vp = v.data_ptr<float>();
-          for (size_t i = 0; i < rows.size(); ++i) {
-            const int s = rows[i];
-            const Job& job = jobs[first + s];
-            const Task& task = *tasks_[job.task];
-            Episode& e = episodes[first + s];
-            PlacementEnv& env = *slots[s].env;
-            const float* row = lpp + i * G2;
-            const double u = std::uniform_real_distribution<double>(0, 1)(slots[s].rng);
-            const int64_t action = choose_action(row, G2, job.greedy, u);
-            const gnn::PaddedGrid pg(G, task.features.rows, task.features.cols);
-            const int cell = action < 0 ? -1 : pg.cell_of_action(static_cast<int>(action));
-            if (cell < 0)
-              throw std::logic_error(fmt::format("policy chose action {} outside the feasible cells", action));
-            e.cells.push_back(cell);
-            e.actions.push_back(static_cast<int32_t>(action));
-            e.masks.insert(e.masks.end(), env.mask().begin(), env.mask().end());
-            e.log_probs.push_back(row[action]);
-            e.values.push_back(vp[i]);
-            const int32_t macro = env.current();
-            env.step(cell);
-            const double scale = 1.0 / (task.features.width + task.features.height);
-            e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
-            e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
-            if (env.done()) finish(s);
-          }
-        }
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (!error) error = std::current_exception();
-      abandon = true;
-    }
-  };
-
-  const int threads = std::min(workers_, std::max(1, groups));
+  Run r(net, device, version, jobs, progress, stop, episodes);
+  r.G = net.config().grid;
+  r.G2 = static_cast<int64_t>(r.G) * r.G;
+  r.groups = static_cast<int>((jobs.size() + envs_per_worker_ - 1) / envs_per_worker_);
+  const int threads = std::min(workers_, std::max(1, r.groups));
   if (threads == 1) {
     // In the calling thread: its LibTorch thread setting must come back afterwards.
     const int saved = at::get_num_threads();
-    work(0);
+    work(r, 0);
     at::set_num_threads(saved);
   } else {
     std::vector<std::thread> pool;
-    for (int w = 0; w < threads; ++w) pool.emplace_back(work, w);
+    for (int w = 0; w < threads; ++w) pool.emplace_back([this, &r, w] { work(r, w); });
     for (auto& t : pool) t.join();
   }
-  if (error) std::rethrow_exception(error);
-  if (abandon) throw Interrupted();
+  if (r.error) std::rethrow_exception(r.error);
+  if (r.abandon) throw Interrupted();
   return episodes;
+}
+
+// A worker thread: groups of envs_per_worker jobs until none is left. Whatever it throws
+// is kept for run() to rethrow, and makes every worker stop.
+void Collector::work(Run& r, int w) {
+  try {
+    // One LibTorch thread per worker: the workers are the parallelism (on the CPU the
+    // setting is per thread under OpenMP).
+    at::set_num_threads(1);
+    torch::NoGradGuard no_grad;
+    std::vector<gnn::DynamicFeatures> states(envs_per_worker_);
+    for (int group; (group = r.next_group.fetch_add(1)) < r.groups;)
+      if (!run_group(r, *worker_state_[w], group, states)) return;
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(r.mu);
+    if (!r.error) r.error = std::current_exception();
+    r.abandon = true;
+  }
+}
+
+// The episodes of one group, stepped together; false when the run is abandoned.
+bool Collector::run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states) {
+  const int first = group * envs_per_worker_;
+  const int count = std::min<int>(envs_per_worker_, static_cast<int>(r.jobs.size()) - first);
+  std::vector<Slot> slots;
+  for (int s = 0; s < count; ++s) {
+    const Job& job = r.jobs[first + s];
+    if (hook_) hook_(job);
+    Episode& e = r.episodes[first + s];
+    e.task = job.task;
+    e.policy_version = r.version;
+    e.seed = job.seed;
+    PlacementEnv& env = ws.env(*tasks_[job.task], job.task, s, envs_per_worker_);
+    env.reset();
+    slots.push_back({&env, std::mt19937_64(job.seed), std::chrono::steady_clock::now(), true});
+  }
+  for (int s = 0; s < count; ++s)
+    if (slots[s].env->done()) finish(r, first + s, slots[s]);
+  std::vector<gnn::StateRef> refs;
+  for (;;) {
+    if (r.abandon.load() || (r.stop && r.stop())) {
+      r.abandon = true;
+      return false;
+    }
+    refs.clear();
+    std::vector<int> rows;
+    for (int s = 0; s < count; ++s) {
+      if (!slots[s].active) continue;
+      const Task& task = *tasks_[r.jobs[first + s].task];
+      gnn::dynamic_features(task.features, *slots[s].env, states[s]);
+      refs.push_back({&task.features, &states[s]});
+      rows.push_back(s);
+    }
+    if (rows.empty()) return true;
+    step(r, first, slots, rows, refs);
+  }
+}
+
+// One policy evaluation for the active slots `rows`, and one step of each.
+void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
+                     const std::vector<gnn::StateRef>& refs) {
+  gnn::GraphBatch batch = gnn::make_batch(refs, r.G, r.device);
+  gnn::PolicyOutput out = r.net.forward(batch);
+  const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
+  const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
+  const float* lpp = lp.data_ptr<float>();
+  const float* vp = v.data_ptr<float>();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int s = rows[i];
+    const Job& job = r.jobs[first + s];
+    const Task& task = *tasks_[job.task];
+    Episode& e = r.episodes[first + s];
+    PlacementEnv& env = *slots[s].env;
+    const float* row = lpp + i * r.G2;
+    const double u = std::uniform_real_distribution<double>(0, 1)(slots[s].rng);
+    const int64_t action = choose_action(row, r.G2, job.greedy, u);
+    const gnn::PaddedGrid pg(r.G, task.features.rows, task.features.cols);
+    const int cell = action < 0 ? -1 : pg.cell_of_action(static_cast<int>(action));
+    if (cell < 0) throw std::logic_error(fmt::format("policy chose action {} outside the feasible cells", action));
+    e.cells.push_back(cell);
+    e.actions.push_back(static_cast<int32_t>(action));
+    e.masks.insert(e.masks.end(), env.mask().begin(), env.mask().end());
+    e.log_probs.push_back(row[action]);
+    e.values.push_back(vp[i]);
+    const int32_t macro = env.current();
+    env.step(cell);
+    const double scale = 1.0 / (task.features.width + task.features.height);
+    e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
+    e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
+    if (env.done()) finish(r, first + s, slots[s]);
+  }
+}
+
+// Episode `index` is over: its costs, reward and (when asked for) placement.
+void Collector::finish(Run& r, int index, Slot& slot) {
+  const Job& job = r.jobs[index];
+  Episode& e = r.episodes[index];
+  PlacementEnv& env = *slot.env;
+  slot.active = false;
+  if (env.infeasible()) {
+    e.infeasible = true;
+    e.reward = env.reward(Costs{});
+  } else {
+    e.costs = env.finish();
+    e.reward = env.reward(e.costs);
+    if (e.costs.proxy_cost < job.keep_placement_below) e.placement = std::make_shared<Placement>(env.placement());
+  }
+  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - slot.t0).count();
+  std::lock_guard<std::mutex> lock(r.mu);
+  ++r.finished;
+  if (r.progress) r.progress(r.finished, static_cast<int>(r.jobs.size()));
 }
 
 }  // namespace rlplace::rl

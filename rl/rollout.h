@@ -87,6 +87,12 @@ class Collector {
   Collector(const std::vector<const Task*>& tasks, int workers, int envs_per_worker);
   ~Collector();
 
+  // Called by the worker threads before each episode starts (tests inject failures with
+  // it). An exception thrown in a worker, from here or from the environment, abandons the
+  // run: the other workers stop at their next step and run() rethrows it.
+  using EpisodeHook = std::function<void(const Job&)>;
+  void set_episode_hook(EpisodeHook hook) { hook_ = std::move(hook); }
+
   // Episodes in job order. `net` must not be trained while this runs.
   std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,
                            const std::vector<Job>& jobs, const Progress& progress = {},
@@ -96,9 +102,18 @@ class Collector {
 
  private:
   struct Worker;
+  struct Run;
+  struct Slot;
+  void work(Run& r, int worker);
+  bool run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states);
+  void step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
+            const std::vector<gnn::StateRef>& refs);
+  void finish(Run& r, int index, Slot& slot);
+
   std::vector<const Task*> tasks_;
   int workers_, envs_per_worker_;
   std::vector<std::unique_ptr<Worker>> worker_state_;
+  EpisodeHook hook_;
 };
 
 // Samples an action from one row of log-probabilities (-inf = infeasible) with `u` uniform

@@ -1,13 +1,12 @@
 // A training run in a directory: PPO iterations on one or more netlists, with everything
-// needed to stop at any moment and go on with --resume.
+// needed to stop at any moment and go on with --resume. This header is the entry point and
+// is free of LibTorch; the parts are
 //
-// DIR/state.json         the commit point: iteration, configuration, netlists, learner
-//                        state, best costs, metrics history; written atomically after
-//                        the files it names
-// DIR/checkpoints/       policy-NNNNNN.pt and optimizer-NNNNNN.pt of the last two iterations
-// DIR/best/LABEL.plc     best placement found per training netlist
-// DIR/metrics.csv        one row per iteration (row 0: the policy before training)
-// DIR/events.out.tfevents.*  the same scalars for TensorBoard, one file per invocation
+//   rl/run_dir.h        DIR/lock, DIR/state.json, resume checks, checkpoint names and
+//                       rotation, the atomic commit (and resolve_policy)
+//   rl/metrics_log.h    DIR/metrics.csv and DIR/events.out.tfevents.* (TensorBoard)
+//   rl/trainer_steps.h  the Trainer: collect, learn, evaluate and commit one iteration
+//   DIR/best/LABEL.plc  best placement found per training netlist (trainer_steps.cc)
 //
 // A run killed at any point restarts from the last committed iteration; the seeds of an
 // iteration depend only on (seed, iteration), so the resumed run repeats exactly the
@@ -21,12 +20,9 @@
 #include <vector>
 
 #include "rl/config.h"
+#include "rl/run_dir.h"
 
 namespace rlplace::rl {
-
-struct NetlistSpec {
-  std::string netlist, plc;
-};
 
 struct TrainOptions {
   std::vector<NetlistSpec> train, eval;  // eval: held out, greedy episodes only
@@ -45,6 +41,11 @@ struct TrainOptions {
   std::function<void(const std::vector<std::pair<std::string, double>>&)> on_iteration;
   // While collecting: episodes finished and total of the current phase.
   std::function<void(const char* phase, int, int)> on_progress;
+  // One-line warnings (a corrupt latest checkpoint replaced by the previous one on resume).
+  std::function<void(const std::string&)> on_warning;
+  // Tests only: called by the collector threads before each episode (task, seed); what it
+  // throws ends the run with that error.
+  std::function<void(int, uint64_t)> before_episode;
 };
 
 struct TrainResult {
@@ -53,13 +54,19 @@ struct TrainResult {
   bool interrupted = false;
   std::string checkpoint;  // latest policy
   std::vector<std::pair<std::string, double>> best;  // best proxy cost per training netlist
+  std::vector<std::string> warnings;                 // those on_warning was given
 };
 
-// Throws InputError for bad inputs (netlists, a directory that holds another run, a
-// resume whose netlists or configuration differ) and std::runtime_error for I/O.
+// Throws InputError for bad inputs (netlists, a directory that holds another run or that
+// another process is writing, a resume whose netlists or configuration differ, a run with no
+// intact checkpoint) and std::runtime_error for I/O and failures in the collector threads.
 TrainResult train(const TrainOptions& options);
 
-// A checkpoint file, or a training directory (its latest checkpoint).
-std::string resolve_policy(const std::string& path);
+// A training configuration file; throws InputError naming the file.
+TrainConfig read_train_config(const std::string& path);
+
+// Process-wide settings a training command wants (glibc keeps freed memory for LibTorch's
+// allocator, see gnn::keep_freed_host_memory); call once, before train().
+void prepare_training_process();
 
 }  // namespace rlplace::rl

@@ -1,4 +1,5 @@
-// rlplace train: PPO on one or more netlists, resumable.
+// rlplace train: PPO on one or more netlists, resumable (rl/trainer.h). Flags in, rl::train,
+// progress and results out.
 #include <unistd.h>
 
 #include <atomic>
@@ -9,7 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "gnn/model.h"
 #include "netlists/io.h"
 #include "rl/trainer.h"
 #include "tools/commands.h"
@@ -39,62 +39,76 @@ std::string duration(double s) {
   return fmt::format("{}s", t);
 }
 
-int run_train(TrainFlags& f) {
+// The configuration file and --episodes-per-iteration into the options.
+void configure(TrainFlags& f) {
   rl::TrainOptions& o = f.options;
   if (!f.config_file.empty()) {
-    try {
-      o.config = rl::TrainConfig::from_json(read_file(f.config_file));
-    } catch (const std::invalid_argument& e) {
-      throw InputError(fmt::format("{}: {}", f.config_file, e.what()));
-    }
+    o.config = rl::read_train_config(f.config_file);
     o.config_given = true;
   }
   if (f.episodes > 0) {
     o.config.episodes_per_iteration = f.episodes;
     o.config_given = true;
   }
-  gnn::keep_freed_host_memory();
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  o.stop = [] { return g_signal.load() != 0; };
+}
 
-  const bool tty = isatty(STDERR_FILENO) && !f.quiet;
-  const auto t0 = Clock::now();
-  double last_line = -1;
-  o.on_progress = [&](const char* phase, int done, int total) {
+// The line printed after each committed iteration.
+std::string iteration_line(const TrainFlags& f, const std::vector<std::pair<std::string, double>>& row, double spent,
+                           int64_t done_here) {
+  const rl::TrainOptions& o = f.options;
+  auto get = [&](const std::string& k) {
+    for (const auto& [key, v] : row)
+      if (key == k) return v;
+    return std::nan("");
+  };
+  const int64_t it = static_cast<int64_t>(get("iteration"));
+  const double per_it = done_here ? spent / done_here : 0;
+  double left = -1;
+  if (o.iterations > 0) left = per_it * std::max<int64_t>(0, o.iterations - it);
+  if (o.minutes > 0) left = left < 0 ? o.minutes * 60 - spent : std::min(left, o.minutes * 60 - spent);
+  std::string costs;
+  for (const auto& [key, v] : row)
+    if (key.size() > 13 && key.compare(key.size() - 13, 13, "/greedy_proxy") == 0 && !std::isnan(v))
+      costs += fmt::format("  {} {:.4f}", key.substr(0, key.size() - 13), v);
+  return it == 0 ? fmt::format("iteration 0 (before training):{}", costs)
+                 : fmt::format("iteration {}{}  {:.1f} s/it  {:.0f} steps/s  left {}{}", it,
+                               o.iterations > 0 ? fmt::format("/{}", o.iterations) : std::string(), per_it,
+                               get("steps_per_s"), duration(left), costs);
+}
+
+// Progress on a terminal, a line per iteration (every --log-every without one), warnings.
+void add_reporting(TrainFlags& f, bool tty, Clock::time_point t0) {
+  rl::TrainOptions& o = f.options;
+  auto last_line = std::make_shared<double>(-1);
+  o.on_progress = [tty, t0, last_line](const char* phase, int done, int total) {
     if (!tty) return;
     const double now = ms_since(t0);
-    if (done < total && now - last_line < 200) return;
-    last_line = now;
+    if (done < total && now - *last_line < 200) return;
+    *last_line = now;
     std::fprintf(stderr, "\r\033[K  %s %d/%d episodes", phase, done, total);
   };
-  int64_t done_here = 0;
-  o.on_iteration = [&](const std::vector<std::pair<std::string, double>>& row) {
-    auto get = [&](const std::string& k) {
-      for (const auto& [key, v] : row)
-        if (key == k) return v;
-      return std::nan("");
-    };
-    const int64_t it = static_cast<int64_t>(get("iteration"));
-    if (it > 0) ++done_here;
-    const double spent = ms_since(t0) / 1000, per_it = done_here ? spent / done_here : 0;
-    double left = -1;
-    if (o.iterations > 0) left = per_it * std::max<int64_t>(0, o.iterations - it);
-    if (o.minutes > 0) left = left < 0 ? o.minutes * 60 - spent : std::min(left, o.minutes * 60 - spent);
-    std::string costs;
-    for (const auto& [key, v] : row)
-      if (key.size() > 13 && key.compare(key.size() - 13, 13, "/greedy_proxy") == 0 && !std::isnan(v))
-        costs += fmt::format("  {} {:.4f}", key.substr(0, key.size() - 13), v);
-    const std::string line =
-        it == 0 ? fmt::format("iteration 0 (before training):{}", costs)
-                : fmt::format("iteration {}{}  {:.1f} s/it  {:.0f} steps/s  left {}{}", it,
-                              o.iterations > 0 ? fmt::format("/{}", o.iterations) : std::string(), per_it,
-                              get("steps_per_s"), duration(left), costs);
+  auto done_here = std::make_shared<int64_t>(0);
+  o.on_iteration = [&f, tty, t0, done_here](const std::vector<std::pair<std::string, double>>& row) {
+    const int64_t it = static_cast<int64_t>(row.front().second);  // "iteration" is the first column
+    if (it > 0) ++*done_here;
+    const std::string line = iteration_line(f, row, ms_since(t0) / 1000, *done_here);
     if (tty)
       std::fprintf(stderr, "\r\033[K%s\n", line.c_str());
     else if (!f.quiet && (it % f.log_every == 0))
       std::fprintf(stderr, "%s\n", line.c_str());
   };
+  o.on_warning = [tty](const std::string& w) { std::fprintf(stderr, "%srlplace: warning: %s\n", tty ? "\r\033[K" : "", w.c_str()); };
+}
+
+int run_train(TrainFlags& f) {
+  rl::TrainOptions& o = f.options;
+  configure(f);
+  rl::prepare_training_process();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  o.stop = [] { return g_signal.load() != 0; };
+  const bool tty = isatty(STDERR_FILENO) && !f.quiet;
+  add_reporting(f, tty, Clock::now());
 
   const rl::TrainResult r = rl::train(o);
   if (tty) std::fprintf(stderr, "\r\033[K");

@@ -1,0 +1,45 @@
+// Training throughput on one netlist (`rlplace bench train`): episode collection with K
+// workers (policy evaluations, environment steps, the solver at each episode's end), then
+// one PPO update, the two halves of a training iteration, timed separately. Free of
+// LibTorch: commands call it and print.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gnn/config.h"
+
+namespace rlplace::rl {
+
+struct BenchOptions {
+  std::string netlist, plc, device = "cpu";
+  std::vector<int> workers = {1};  // collector threads; several values run one after another
+  int envs_per_worker = 1, episodes = 16;
+  int learner_threads = 0;         // 0: all cores
+  unsigned seed = 1;
+  bool learn = true;               // false: collection only
+  gnn::GnnConfig config;
+};
+
+struct CollectTiming {
+  int workers = 0;
+  double seconds = 0;
+  int64_t steps = 0;
+  int episodes = 0;
+};
+
+struct BenchResult {
+  size_t macros = 0;
+  std::vector<CollectTiming> collect;
+  bool learned = false;
+  double learn_seconds = 0;
+  int64_t samples = 0, gradient_steps = 0;
+  int epochs = 0, minibatch = 0;  // of the default PPO configuration the update used
+};
+
+// `on_collect` is called after each worker count's run. Throws InputError for bad files.
+BenchResult bench(const BenchOptions& options, const std::function<void(const CollectTiming&)>& on_collect = {});
+
+}  // namespace rlplace::rl

@@ -1,0 +1,330 @@
+#include "rl/trainer_steps.h"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "netlists/io.h"
+#include "netlists/plc.h"
+
+namespace rlplace::rl {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+json specs_json(const std::vector<std::unique_ptr<Task>>& tasks) {
+  json a = json::array();
+  for (const auto& t : tasks) a.push_back({{"label", t->label}, {"netlist", t->netlist_path}, {"plc", t->plc_path}});
+  return a;
+}
+
+// Loads every netlist; labels are made unique across training and evaluation netlists.
+std::vector<std::unique_ptr<Task>> load_tasks(const std::vector<NetlistSpec>& specs, const EnvOptions& eo,
+                                              std::set<std::string>& used) {
+  std::vector<std::unique_ptr<Task>> tasks;
+  for (const NetlistSpec& s : specs) {
+    auto t = make_task(absolute_path(s.netlist), absolute_path(s.plc), eo);
+    std::string label = t->label;
+    if (used.count(label)) {
+      // Same directory name (e.g. two clusterings of one design): add the folder above it.
+      const std::string above = fs::path(s.netlist).parent_path().parent_path().filename().string();
+      if (!above.empty()) label = above + "-" + t->label;
+    }
+    for (int k = 2; used.count(label); ++k) label = fmt::format("{}_{}", t->label, k);
+    t->label = label;
+    used.insert(label);
+    tasks.push_back(std::move(t));
+  }
+  return tasks;
+}
+
+std::vector<std::string> labels(const std::vector<std::unique_ptr<Task>>& tasks) {
+  std::vector<std::string> v;
+  for (const auto& t : tasks) v.push_back(t->label);
+  return v;
+}
+
+// The run's identity: the options' for a fresh run, the stored one (checked) on resume.
+RunIdentity identity_of(const TrainOptions& o, const RunDir& dir, bool have_state) {
+  RunIdentity given{o.config, o.seed, o.train, o.eval};
+  if (!have_state) return given;
+  return resume_identity(dir.read_state(), dir.state_path(), o.out, ResumeRequest{given, o.config_given});
+}
+
+}  // namespace
+
+Trainer::Trainer(const TrainOptions& o) : o_(o) {
+  dir_ = std::make_unique<RunDir>(o.out);
+  resumed_ = dir_->has_state();
+  if (resumed_ && !o.resume)
+    throw InputError(fmt::format("{}: already holds a training run; add --resume to continue it or choose another --out",
+                                 o.out));
+  const RunIdentity id = identity_of(o, *dir_, resumed_);
+  config_ = id.config;
+  seed_ = id.seed;
+  config_.validate();
+  load_netlists(id);
+
+  device_ = torch::Device(config_.device);
+  if (!o.init.empty() && !resumed_) config_.gnn = gnn::checkpoint_config(o.init);
+  torch::manual_seed(seed_);
+  net_ = gnn::PolicyValueNet(config_.gnn);
+  learner_ = std::make_unique<PpoLearner>(net_, config_.ppo, device_);
+  if (resumed_) {
+    restore(dir_->intact_state(
+        [&](const json& s) {
+          gnn::load_weights(dir_->file(s.at("checkpoint").get<std::string>()), *net_);
+          learner_->load_optimizer(dir_->file(s.at("optimizer").get<std::string>()));
+        },
+        [&](const std::string& w) {
+          warnings_.push_back(w);
+          if (o.on_warning) o.on_warning(w);
+        }));
+  } else if (!o.init.empty()) {
+    gnn::load_weights(o.init, *net_);
+  }
+  net_->eval();
+
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const int workers = o.workers > 0 ? o.workers : static_cast<int>(cores);
+  learner_threads_ = config_.learner_threads > 0 ? config_.learner_threads : static_cast<int>(cores);
+  collector_ = std::make_unique<Collector>(train_ptrs_, workers, config_.envs_per_worker);
+  evaluator_ = std::make_unique<Collector>(all_ptrs_, workers, config_.envs_per_worker);
+  if (o.before_episode) {
+    auto hook = [f = o.before_episode](const Collector::Job& j) { f(j.task, j.seed); };
+    collector_->set_episode_hook(hook);
+    evaluator_->set_episode_hook(hook);
+  }
+  metrics_ = std::make_unique<MetricsLog>(dir_->path().string(), metric_columns(labels(train_tasks_), labels(eval_tasks_)),
+                                          std::move(restored_history_));
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::load_netlists(const RunIdentity& id) {
+  EnvOptions eo = config_.env;
+  eo.fd.threads = 1;  // the solver runs inside the workers: one thread each
+  std::set<std::string> used;
+  train_tasks_ = load_tasks(id.train, eo, used);
+  eval_tasks_ = load_tasks(id.eval, eo, used);
+  for (const auto& t : train_tasks_) gnn::PaddedGrid(config_.gnn.grid, t->features.rows, t->features.cols);
+  for (const auto& t : train_tasks_) train_ptrs_.push_back(t.get()), all_ptrs_.push_back(t.get());
+  for (const auto& t : eval_tasks_) all_ptrs_.push_back(t.get());
+}
+
+void Trainer::restore(const json& state) {
+  try {
+    learner_->restore_state_json(state.at("learner").dump());
+    iteration_ = state.at("iteration").get<int64_t>();
+    elapsed_ = state.at("elapsed_seconds").get<double>();
+    for (const auto& r : state.at("history")) restored_history_.push_back(r);
+    best_ = state.at("best");
+  } catch (const json::exception& e) {
+    throw InputError(fmt::format("{}: corrupt training state ({})", dir_->state_path(), e.what()));
+  }
+}
+
+bool Trainer::stop_requested() const { return o_.stop && o_.stop(); }
+
+double Trainer::best_proxy(const std::string& label) const {
+  return best_.contains(label) ? best_[label].at("proxy").get<double>() : std::numeric_limits<double>::infinity();
+}
+
+void Trainer::write_best(const Task& t, const Episode& e, int64_t it, const char* how) {
+  const Netlist& nl = t.design.netlist;
+  Placement p = *e.placement;
+  for (int32_t i = 0; i < nl.num_nodes(); ++i) p.fixed[i] = t.design.placement.fixed[i] || nl.kind[i] == NodeKind::kPort;
+  const std::string rel = "best/" + t.label + ".plc";
+  PlcInfo info = {{"Wirelength", fmt::format("{:.3f}", e.costs.wirelength)},
+                  {"Wirelength cost", fmt::format("{:.6f}", e.costs.wirelength_cost)},
+                  {"Congestion cost", fmt::format("{:.6f}", e.costs.congestion_cost)},
+                  {"Density cost", fmt::format("{:.6f}", e.costs.density_cost)},
+                  {"Proxy cost", fmt::format("{:.6f}", e.costs.proxy_cost)},
+                  {"Placer", fmt::format("rlplace train, iteration {}, {} episode", it, how)}};
+  write_plc(dir_->file(rel), nl, p, to_plc_header(t.design.params, nl.block_name), info);
+  best_[t.label] = {{"proxy", e.costs.proxy_cost},
+                    {"wirelength_cost", e.costs.wirelength_cost},
+                    {"density_cost", e.costs.density_cost},
+                    {"congestion_cost", e.costs.congestion_cost},
+                    {"iteration", it},
+                    {"plc", rel}};
+}
+
+// Greedy episodes of the current policy on every netlist; keeps improvements.
+void Trainer::evaluate(int64_t it, MetricsRow& row) {
+  std::vector<Collector::Job> jobs;
+  for (size_t k = 0; k < all_ptrs_.size(); ++k) {
+    Collector::Job j;
+    j.task = static_cast<int>(k);
+    j.greedy = true;
+    j.seed = mix_seed(seed_, static_cast<uint64_t>(it), k, 0xe7a1);
+    if (k < train_tasks_.size()) j.keep_placement_below = best_proxy(train_tasks_[k]->label);
+    jobs.push_back(j);
+  }
+  auto progress = [&](int done, int total) {
+    if (o_.on_progress) o_.on_progress("evaluating", done, total);
+  };
+  const std::vector<Episode> eps =
+      evaluator_->run(*net_, device_, learner_->version(), jobs, progress, [this] { return stop_requested(); });
+  for (size_t k = 0; k < eps.size(); ++k) {
+    const Episode& e = eps[k];
+    const bool ok = !e.infeasible;
+    const std::string prefix = k < train_tasks_.size() ? all_ptrs_[k]->label + "/" : "eval:" + all_ptrs_[k]->label + "/";
+    row.push_back({prefix + "greedy_proxy", ok ? e.costs.proxy_cost : kNaN});
+    row.push_back({prefix + "greedy_wirelength", ok ? e.costs.wirelength_cost : kNaN});
+    row.push_back({prefix + "greedy_density", ok ? e.costs.density_cost : kNaN});
+    row.push_back({prefix + "greedy_congestion", ok ? e.costs.congestion_cost : kNaN});
+    if (k < train_tasks_.size() && e.placement) write_best(*train_tasks_[k], e, it, "greedy");
+  }
+}
+
+// Sampled episodes, episodes_per_iteration per training netlist.
+std::vector<Episode> Trainer::collect(int64_t it, MetricsRow& row) {
+  std::vector<Collector::Job> jobs;
+  for (size_t k = 0; k < train_tasks_.size(); ++k)
+    for (int e = 0; e < config_.episodes_per_iteration; ++e) {
+      Collector::Job j;
+      j.task = static_cast<int>(k);
+      j.seed = mix_seed(seed_, static_cast<uint64_t>(it), k, static_cast<uint64_t>(e));
+      j.keep_placement_below = best_proxy(train_tasks_[k]->label);
+      jobs.push_back(j);
+    }
+  auto progress = [&](int done, int total) {
+    if (o_.on_progress) o_.on_progress("collecting", done, total);
+  };
+  const auto t0 = Clock::now();
+  std::vector<Episode> episodes =
+      collector_->run(*net_, device_, learner_->version(), jobs, progress, [this] { return stop_requested(); });
+  collect_seconds_ = seconds_since(t0);
+  netlist_metrics(episodes, it, row);
+  return episodes;
+}
+
+// Per training netlist: mean and best proxy, mean reward, infeasible share; keeps the best.
+void Trainer::netlist_metrics(const std::vector<Episode>& episodes, int64_t it, MetricsRow& row) {
+  for (size_t k = 0; k < train_tasks_.size(); ++k) {
+    double sum = 0, sum_reward = 0, lowest = std::numeric_limits<double>::infinity();
+    int feasible = 0, total = 0;
+    const Episode* kept = nullptr;
+    for (const Episode& e : episodes) {
+      if (e.task != static_cast<int>(k)) continue;
+      ++total;
+      sum_reward += e.reward;
+      if (e.infeasible) continue;
+      ++feasible;
+      sum += e.costs.proxy_cost;
+      lowest = std::min(lowest, e.costs.proxy_cost);
+      if (e.placement && (!kept || e.costs.proxy_cost < kept->costs.proxy_cost)) kept = &e;
+    }
+    const std::string& L = train_tasks_[k]->label;
+    row.push_back({L + "/mean_proxy", feasible ? sum / feasible : kNaN});
+    row.push_back({L + "/best_proxy", feasible ? lowest : kNaN});
+    row.push_back({L + "/mean_reward", sum_reward / total});
+    row.push_back({L + "/infeasible", static_cast<double>(total - feasible) / total});
+    if (kept) write_best(*train_tasks_[k], *kept, it, "sampled");
+  }
+}
+
+UpdateStats Trainer::learn(int64_t it, const std::vector<Episode>& episodes) {
+  at::set_num_threads(learner_threads_);
+  const int64_t horizon = config_.ppo.schedule_iterations;
+  const double fraction = horizon > 0 ? static_cast<double>(it - 1) / std::max<int64_t>(1, horizon - 1) : -1.0;
+  return learner_->update(train_ptrs_, episodes, mix_seed(seed_, static_cast<uint64_t>(it), 0x1ea2), fraction);
+}
+
+json Trainer::state_json(int64_t it) const {
+  return {{"format", kStateFormat},
+          {"version", kStateVersion},
+          {"iteration", it},
+          {"seed", seed_},
+          {"config", json::parse(config_.to_json())},
+          {"train", specs_json(train_tasks_)},
+          {"eval", specs_json(eval_tasks_)},
+          {"learner", json::parse(learner_->state_json())},
+          {"checkpoint", checkpoint_name(it)},
+          {"optimizer", optimizer_name(it)},
+          {"elapsed_seconds", elapsed_},
+          {"best", best_},
+          {"columns", metrics_->columns()},
+          {"history", metrics_->history()}};
+}
+
+void Trainer::commit(int64_t it, const MetricsRow& unordered) {
+  const MetricsRow row = metrics_->ordered(unordered);
+  metrics_->add(row);
+  dir_->commit(it, state_json(it), [&](const std::string& policy, const std::string& optimizer) {
+    gnn::save_checkpoint(policy, *net_);
+    learner_->save_optimizer(optimizer);
+  });
+  metrics_->write(it, row);
+  iteration_ = it;
+  if (o_.on_iteration) o_.on_iteration(row);
+}
+
+void Trainer::commit_initial() {
+  const auto t0 = Clock::now();
+  MetricsRow row = {{"iteration", 0}, {"policy_version", static_cast<double>(learner_->version())}};
+  evaluate(0, row);
+  row.push_back({"eval_s", seconds_since(t0)});
+  for (const auto& t : train_tasks_) row.push_back({t->label + "/best_so_far", best_proxy(t->label)});
+  elapsed_ += seconds_since(t0);
+  row.push_back({"elapsed_s", elapsed_});
+  commit(0, row);
+}
+
+std::optional<double> Trainer::run_iteration() {
+  const int64_t it = iteration_ + 1;
+  const auto t0 = Clock::now();
+  MetricsRow row = {{"iteration", static_cast<double>(it)}};
+  const std::vector<Episode> episodes = collect(it, row);
+  const double collect_s = collect_seconds_;
+  int64_t steps = 0;
+  for (const Episode& e : episodes) steps += e.steps();
+  const auto tl = Clock::now();
+  const UpdateStats u = learn(it, episodes);
+  const double learn_s = seconds_since(tl);
+  if (stop_requested()) return std::nullopt;
+
+  const auto te = Clock::now();
+  row.push_back({"policy_version", static_cast<double>(learner_->version())});
+  if (it % config_.eval_every == 0) evaluate(it, row);
+  const double eval_s = seconds_since(te);
+  for (const auto& t : train_tasks_) row.push_back({t->label + "/best_so_far", best_proxy(t->label)});
+  const double iteration_s = seconds_since(t0);
+  elapsed_ += iteration_s;
+  const double n = static_cast<double>(episodes.size());
+  row.insert(row.end(), {{"elapsed_s", elapsed_},          {"iteration_s", iteration_s},
+                         {"collect_s", collect_s},         {"learn_s", learn_s},
+                         {"eval_s", eval_s},               {"episodes", n},
+                         {"steps", static_cast<double>(steps)}, {"steps_per_s", steps / collect_s},
+                         {"episodes_per_s", n / collect_s}, {"policy_loss", u.policy_loss},
+                         {"value_loss", u.value_loss},     {"entropy", u.entropy},
+                         {"approx_kl", u.approx_kl},       {"clip_fraction", u.clip_fraction},
+                         {"grad_norm", u.grad_norm},       {"kl_beta", u.kl_beta},
+                         {"learning_rate", u.learning_rate}});
+  commit(it, row);
+  return iteration_s;
+}
+
+void Trainer::report(TrainResult& result) const {
+  result.iterations = iteration_;
+  result.checkpoint = dir_->file(checkpoint_name(iteration_));
+  for (const auto& t : train_tasks_) result.best.push_back({t->label, best_proxy(t->label)});
+  result.warnings = warnings_;
+}
+
+}  // namespace rlplace::rl

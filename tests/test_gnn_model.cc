@@ -1,0 +1,249 @@
+// The edge-GNN policy/value network: shapes, masking, invariances, gradients.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/cuda.h>
+#include <torch/serialize/output-archive.h>
+
+#include "cost/design.h"
+#include "gnn/config.h"
+#include "gnn/features.h"
+#include "gnn/model.h"
+#include "netlists/io.h"
+#include "netlists/netlist_reader.h"
+#include "placer/env.h"
+#include "tests/gnn_test_util.h"
+#include "tests/test_util.h"
+
+namespace rlplace::gnn {
+namespace {
+
+// --- Network --------------------------------------------------------------------------
+
+TEST(GnnModel, ShapesForNetlistsOfDifferentSizesInOneBatch) {
+  torch::manual_seed(1);
+  auto cases = sample_cases();
+  cases.push_back(std::make_unique<Case>("netlists/ariane133_ng45/netlist.pb.txt.gz",
+                                         "netlists/ariane133_ng45/legalized.plc", 3));
+  const Case& ariane = *cases.back();
+  EXPECT_EQ(ariane.features.num_hard, 133);
+  EXPECT_EQ(ariane.features.num_soft, 782);
+  EXPECT_GT(ariane.features.num_port_clusters, 0);
+  EXPECT_LT(ariane.features.num_port_clusters, 495);  // ports share cells
+
+  const GnnConfig config = small_config();
+  PolicyValueNet net(config);
+  const GraphBatch b = batch_of(cases, config.grid);
+  const int64_t B = static_cast<int64_t>(cases.size());
+  int64_t nodes = 0, edges = 0;
+  for (const auto& c : cases) {
+    nodes += c->features.num_nodes;
+    edges += c->features.num_edges();
+  }
+  EXPECT_EQ(b.node_features.sizes(), (std::vector<int64_t>{nodes, kNodeFeatures}));
+  EXPECT_EQ(b.edge_src.sizes(), (std::vector<int64_t>{edges}));
+  EXPECT_EQ(b.metadata.sizes(), (std::vector<int64_t>{B, kMetadataFeatures}));
+  EXPECT_EQ(b.mask.sizes(), (std::vector<int64_t>{B, 32 * 32}));
+
+  const PolicyOutput out = net->forward(b);
+  EXPECT_EQ(out.logits.sizes(), (std::vector<int64_t>{B, 32 * 32}));
+  EXPECT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{B, 32 * 32}));
+  EXPECT_EQ(out.value.sizes(), (std::vector<int64_t>{B}));
+  EXPECT_EQ(net->trunk(b).sizes(), (std::vector<int64_t>{B, config.trunk_dim()}));
+  EXPECT_TRUE(torch::isfinite(out.value).all().item<bool>());
+
+  // Each graph's outputs do not depend on what else is in the batch.
+  for (int64_t i = 0; i < B; ++i) {
+    const PolicyOutput alone = net->forward(make_batch({cases[i]->ref()}, config.grid, torch::kCPU));
+    expect_same_policy(alone.log_probs[0], out.log_probs[i], 1e-5);
+    EXPECT_NEAR(alone.value[0].item<double>(), out.value[i].item<double>(), 1e-5) << i;
+  }
+
+  // The default 128 grid takes the same batch.
+  PolicyValueNet big(GnnConfig{});
+  const PolicyOutput out128 = big->forward(batch_of(cases, 128));
+  EXPECT_EQ(out128.log_probs.sizes(), (std::vector<int64_t>{B, 128 * 128}));
+  // A grid larger than the network's is refused.
+  Case tiles(kTiles + "netlist.pb.txt", kTiles + "initial.plc", 0);
+  EXPECT_THROW(make_batch({tiles.ref()}, 16, torch::kCPU), std::invalid_argument);
+}
+
+TEST(GnnModel, InfeasibleCellsHaveProbabilityZeroAndTheRestSumToOne) {
+  torch::manual_seed(2);
+  auto cases = sample_cases();
+  const GnnConfig config = small_config();
+  PolicyValueNet net(config);
+  const PolicyOutput out = net->forward(batch_of(cases, config.grid));
+  const torch::Tensor probs = out.log_probs.exp();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const StaticFeatures& sf = cases[i]->features;
+    const PaddedGrid pg(config.grid, sf.rows, sf.cols);
+    const torch::Tensor row = probs[i].contiguous();
+    const auto p = row.accessor<float, 1>();
+    double total = 0;
+    int feasible = 0;
+    for (int a = 0; a < config.grid * config.grid; ++a) {
+      const int cell = pg.cell_of_action(a);
+      const bool ok = cell >= 0 && cases[i]->state.mask[cell];
+      if (ok) {
+        EXPECT_GT(p[a], 0.f) << "state " << i << " action " << a;
+        total += p[a];
+        ++feasible;
+      } else {
+        ASSERT_EQ(p[a], 0.f) << "state " << i << " action " << a;
+      }
+    }
+    EXPECT_EQ(feasible, cases[i]->env->feasible_count());
+    EXPECT_NEAR(total, 1.0, 1e-5) << "state " << i;
+  }
+  const torch::Tensor h = entropy(out.log_probs);
+  EXPECT_TRUE(torch::isfinite(h).all().item<bool>());
+  EXPECT_TRUE((h >= 0).all().item<bool>());
+}
+
+TEST(GnnModel, StateWithNoFeasibleCellGivesZerosWithoutNaN) {
+  torch::manual_seed(3);
+  auto cases = sample_cases();
+  cases[1]->state.mask.assign(cases[1]->state.mask.size(), 0);
+  const GnnConfig config = small_config();
+  PolicyValueNet net(config);
+  const GraphBatch b = batch_of(cases, config.grid);
+  const PolicyOutput out = net->forward(b);
+  EXPECT_EQ(out.log_probs[1].exp().sum().item<float>(), 0.f);
+  EXPECT_FALSE(torch::isnan(out.log_probs).any().item<bool>());
+  EXPECT_FALSE(torch::isnan(out.logits).any().item<bool>());
+  EXPECT_EQ(entropy(out.log_probs)[1].item<float>(), 0.f);
+  EXPECT_NEAR(out.log_probs[0].exp().sum().item<double>(), 1.0, 1e-5);
+  // The backward pass stays finite too.
+  torch::Tensor finite = torch::where(torch::isfinite(out.log_probs), out.log_probs, torch::zeros_like(out.log_probs));
+  (finite.sum() + out.value.sum() + entropy(out.log_probs).sum()).backward();
+  for (const auto& p : net->parameters()) EXPECT_TRUE(torch::isfinite(p.grad()).all().item<bool>());
+}
+
+// Renumbers every node of the batch (across graphs), reverses half of the edges, shuffles
+// the edge list, and remaps the current nodes.
+GraphBatch permuted(const GraphBatch& b, uint64_t seed) {
+  torch::manual_seed(seed);
+  const int64_t N = b.node_features.size(0), E = b.edge_src.size(0);
+  const torch::Tensor perm = torch::randperm(N, torch::kInt64);  // new position p holds old node perm[p]
+  const torch::Tensor inverse = torch::empty_like(perm).index_put_({perm}, torch::arange(N, torch::kInt64));
+  const torch::Tensor eperm = torch::randperm(E, torch::kInt64);
+  const torch::Tensor flip = torch::rand({E}) < 0.5;
+  GraphBatch p = b;
+  p.node_features = b.node_features.index_select(0, perm);
+  p.node_graph = b.node_graph.index_select(0, perm);
+  p.node_degree = b.node_degree.index_select(0, perm);
+  const torch::Tensor src = inverse.index_select(0, b.edge_src), dst = inverse.index_select(0, b.edge_dst);
+  p.edge_src = torch::where(flip, dst, src).index_select(0, eperm);
+  p.edge_dst = torch::where(flip, src, dst).index_select(0, eperm);
+  p.edge_weight = b.edge_weight.index_select(0, eperm);
+  p.edge_graph = b.edge_graph.index_select(0, eperm);
+  p.current = inverse.index_select(0, b.current);
+  return p;
+}
+
+TEST(GnnModel, PolicyAndValueAreInvariantToNodeAndEdgeOrder) {
+  torch::manual_seed(4);
+  auto cases = sample_cases();
+  const GnnConfig config = small_config();
+  PolicyValueNet net(config);
+  const GraphBatch b = batch_of(cases, config.grid);
+  const PolicyOutput ref = net->forward(b);
+  for (uint64_t seed : {11, 12, 13}) {
+    const GraphBatch pb = permuted(b, seed);
+    ASSERT_FALSE(torch::equal(pb.edge_src, b.edge_src));
+    const PolicyOutput out = net->forward(pb);
+    expect_same_policy(ref.log_probs, out.log_probs, 1e-5);
+    EXPECT_LE(max_abs_diff(ref.value, out.value), 1e-5);
+  }
+  // The check can fail: pointing the current node elsewhere changes the outputs.
+  GraphBatch moved = b;
+  moved.current = b.current + 1;
+  const PolicyOutput other = net->forward(moved);
+  EXPECT_GT(max_abs_diff(ref.value, other.value), 1e-4);
+}
+
+TEST(GnnModel, GradientsReachEveryParameter) {
+  torch::manual_seed(5);
+  auto cases = sample_cases();
+  const GnnConfig config = small_config();
+  PolicyValueNet net(config);
+  const GraphBatch b = batch_of(cases, config.grid);
+  const PolicyOutput out = net->forward(b);
+  const torch::Tensor actions = b.mask.to(torch::kFloat).multinomial(1);
+  const torch::Tensor loss = -out.log_probs.gather(1, actions).mean() + (out.value - 1).square().mean() -
+                             0.01 * entropy(out.log_probs).mean();
+  loss.backward();
+  int checked = 0;
+  for (const auto& p : net->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
+    ++checked;
+  }
+  // 2 encoders, 3 edge layers, 3 attention projections, policy fc, 2 up-convolutions and
+  // the output convolution, 3 value layers: a weight and a bias each, but the key
+  // projection and the output convolution have no bias.
+  EXPECT_EQ(checked, 2 * (2 + 3 + 3 + 1 + 2 + 1 + 3) - 2);
+}
+
+TEST(GnnModel, RowGatherAndSumMatchIndexSelectAndIndexAddWithGradients) {
+  torch::manual_seed(7);
+  const torch::Tensor index = torch::randint(0, 6, {40}, torch::kInt64);
+  const torch::Tensor nodes = torch::randn({6, 3}, torch::requires_grad());
+  const torch::Tensor edges = torch::randn({40, 3}, torch::requires_grad());
+  const torch::Tensor up = torch::randn({40, 3}), down = torch::randn({6, 3});
+
+  const torch::Tensor g = gather_rows(nodes, index);
+  EXPECT_TRUE(torch::equal(g, nodes.index_select(0, index)));
+  const torch::Tensor gn = torch::autograd::grad({(g * up).sum()}, {nodes})[0];
+  const torch::Tensor gn_ref = torch::autograd::grad({(nodes.index_select(0, index) * up).sum()}, {nodes})[0];
+  EXPECT_LE(max_abs_diff(gn, gn_ref), 1e-5);
+
+  const torch::Tensor s = sum_rows(edges, index, 6);
+  EXPECT_LE(max_abs_diff(s, torch::zeros({6, 3}).index_add(0, index, edges)), 1e-5);
+  const torch::Tensor ge = torch::autograd::grad({(s * down).sum()}, {edges})[0];
+  const torch::Tensor ge_ref =
+      torch::autograd::grad({(torch::zeros({6, 3}).index_add(0, index, edges) * down).sum()}, {edges})[0];
+  EXPECT_LE(max_abs_diff(ge, ge_ref), 1e-6);
+}
+
+TEST(GnnModel, ParameterCountFollowsTheConfiguration) {
+  // d = 8, G = 128, 32 channels: encoders 72 + 104, edge layers 3 * 144, attention 72 + 64 +
+  // 72, policy fc 40 * 2048 + 2048, up-convolutions 32>16>8>4>2 and 2>1 (no bias), value
+  // 40>32>8>1.
+  PolicyValueNet net(GnnConfig{});
+  const int64_t expected = 72 + 104 + 3 * 144 + (72 + 64 + 72) + (40 * 2048 + 2048) + (32 * 16 * 9 + 16) +
+                           (16 * 8 * 9 + 8) + (8 * 4 * 9 + 4) + (4 * 2 * 9 + 2) + 2 * 9 + (40 * 32 + 32) +
+                           (32 * 8 + 8) + (8 + 1);
+  EXPECT_EQ(net->parameter_count(), expected);
+}
+
+// Built only against a CUDA LibTorch (TORCH_CUDA_LIBRARIES set), where a GPU is expected:
+// a CPU-only build has nothing to compare, and a test that always skips checks nothing.
+#ifdef RLPLACE_TORCH_CUDA
+TEST(GnnModel, CudaGivesTheCpuOutputs) {
+  ASSERT_TRUE(torch::cuda::is_available()) << "a CUDA LibTorch build without a usable GPU";
+  torch::manual_seed(8);
+  auto cases = sample_cases();
+  const GnnConfig config = small_config();
+  PolicyValueNet net(config);
+  const PolicyOutput cpu = net->forward(batch_of(cases, config.grid));
+  std::vector<StateRef> refs;
+  for (const auto& c : cases) refs.push_back(c->ref());
+  net->to(torch::kCUDA);
+  const PolicyOutput gpu = net->forward(make_batch(refs, config.grid, torch::kCUDA));
+  EXPECT_TRUE(gpu.log_probs.is_cuda());
+  expect_same_policy(cpu.log_probs, gpu.log_probs.cpu(), 1e-4);
+  EXPECT_LE(max_abs_diff(cpu.value, gpu.value.cpu()), 1e-4);
+}
+#endif  // RLPLACE_TORCH_CUDA
+
+}  // namespace
+}  // namespace rlplace::gnn

@@ -1,0 +1,89 @@
+// The PPO learner: version checks, per-netlist reward statistics, the learning-rate
+// schedule, sample building.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cost/design.h"
+#include "netlists/io.h"
+#include "netlists/plc.h"
+#include "placer/env.h"
+#include "rl/config.h"
+#include "rl/policy_placer.h"
+#include "rl/ppo.h"
+#include "rl/rollout.h"
+#include "rl/tensorboard.h"
+#include "rl/trainer.h"
+#include "tests/rl_test_util.h"
+#include "tests/test_util.h"
+
+namespace rlplace::rl {
+namespace {
+
+TEST(RlPpo, RefusesEpisodesOfAnotherPolicyVersion) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  gnn::PolicyValueNet net(small_config().gnn);
+  PpoLearner learner(net, small_config().ppo, torch::kCPU);
+  Collector c({task.get()}, 1, 1);
+  auto eps = c.run(*net, torch::kCPU, learner.version(), {{0, 1, false, 1e300}, {0, 2, false, 1e300}});
+  const UpdateStats u = learner.update({task.get()}, eps, 1, 0.0);
+  EXPECT_EQ(learner.version(), 1);
+  EXPECT_EQ(u.samples, 6);  // two episodes of three steps
+  EXPECT_EQ(u.gradient_steps, small_config().ppo.epochs);
+  EXPECT_TRUE(std::isfinite(u.policy_loss) && std::isfinite(u.value_loss) && u.entropy > 0);
+  EXPECT_THROW(learner.update({task.get()}, eps, 1, 0.0), std::logic_error);  // still version 0
+}
+
+TEST(RlPpo, PerNetlistStatisticsPutRewardsOfDifferentScalesOnOne) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  gnn::PolicyValueNet net(small_config().gnn);
+  PpoConfig pc = small_config().ppo;
+  pc.reward_stats_decay = 0.5;
+  PpoLearner learner(net, pc, torch::kCPU);
+  Collector c({task.get()}, 1, 1);
+  auto eps = c.run(*net, torch::kCPU, 0, {{0, 1, false, 1e300}, {0, 2, false, 1e300}, {0, 3, false, 1e300}});
+  double mean = 0, second = 0;
+  for (const auto& e : eps) mean += e.reward / 3, second += e.reward * e.reward / 3;
+  learner.update({task.get()}, eps, 1, 0.0);
+  const RewardStats& s = learner.reward_stats().at("tiny3");
+  EXPECT_DOUBLE_EQ(s.mean, mean);  // the first batch sets the statistics
+  EXPECT_DOUBLE_EQ(s.second, second);
+  EXPECT_EQ(s.episodes, 3);
+  auto later = c.run(*net, torch::kCPU, 1, {{0, 4, false, 1e300}});
+  learner.update({task.get()}, later, 2, 0.0);
+  EXPECT_DOUBLE_EQ(learner.reward_stats().at("tiny3").mean, 0.5 * mean + 0.5 * later[0].reward);
+  // Exact round trip of the learner's state, as resume needs.
+  PpoLearner other(gnn::PolicyValueNet(small_config().gnn), pc, torch::kCPU);
+  other.restore_state_json(learner.state_json());
+  EXPECT_EQ(other.state_json(), learner.state_json());
+  EXPECT_EQ(other.version(), 2);
+}
+
+TEST(RlPpo, CosineScheduleEndsAtAlphaTimesTheRate) {
+  PpoConfig pc;
+  pc.lr_schedule = "cosine";
+  pc.schedule_iterations = 10;
+  pc.learning_rate = 1e-3;
+  pc.cosine_alpha = 0.1;
+  PpoLearner l(gnn::PolicyValueNet(small_config().gnn), pc, torch::kCPU);
+  EXPECT_DOUBLE_EQ(l.learning_rate(0), 1e-3);
+  EXPECT_DOUBLE_EQ(l.learning_rate(0.5), 0.55e-3);
+  EXPECT_DOUBLE_EQ(l.learning_rate(1), 1e-4);
+  EXPECT_DOUBLE_EQ(l.learning_rate(-1), 1e-3);  // no schedule horizon: constant
+}
+
+}  // namespace
+}  // namespace rlplace::rl

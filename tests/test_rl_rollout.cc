@@ -1,0 +1,162 @@
+// Episodes: action choice, replay of collected states, independence from the number of
+// workers, infeasible episodes, failures in the collector threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cost/design.h"
+#include "netlists/io.h"
+#include "netlists/plc.h"
+#include "placer/env.h"
+#include "rl/config.h"
+#include "rl/policy_placer.h"
+#include "rl/ppo.h"
+#include "rl/rollout.h"
+#include "rl/tensorboard.h"
+#include "rl/trainer.h"
+#include "tests/rl_test_util.h"
+#include "tests/test_util.h"
+
+namespace rlplace::rl {
+namespace {
+
+TEST(RlRollout, ChooseActionSamplesByInverseCdfAndSkipsInfeasible) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const float lp[4] = {std::log(0.25f), ninf, std::log(0.75f), ninf};
+  EXPECT_EQ(choose_action(lp, 4, false, 0.0), 0);
+  EXPECT_EQ(choose_action(lp, 4, false, 0.2499), 0);
+  EXPECT_EQ(choose_action(lp, 4, false, 0.2501), 2);
+  EXPECT_EQ(choose_action(lp, 4, false, 0.999999), 2);
+  EXPECT_EQ(choose_action(lp, 4, true, 0.0), 2);
+  const float tie[3] = {ninf, std::log(0.5f), std::log(0.5f)};
+  EXPECT_EQ(choose_action(tie, 3, true, 0.0), 1);  // lowest index among ties
+  const float none[2] = {ninf, ninf};
+  EXPECT_EQ(choose_action(none, 2, false, 0.5), -1);
+  EXPECT_EQ(choose_action(none, 2, true, 0.5), -1);
+}
+
+TEST(RlRollout, ReplayedStatesAndLogProbsEqualThoseOfCollection) {
+  EnvOptions eo;
+  auto task = make_task(kSampleNetlist, kSamplePlc, eo);
+  auto tiny = make_task(kTinyNetlist, kTinyPlc, eo);
+  torch::manual_seed(3);
+  gnn::GnnConfig gc = small_config().gnn;
+  gnn::PolicyValueNet net(gc);
+  net->eval();
+  Collector collector({task.get(), tiny.get()}, 2, 1);
+  std::vector<Collector::Job> jobs;
+  for (int i = 0; i < 6; ++i) jobs.push_back({i % 2, mix_seed(5, i), false, 1e300});
+  const auto eps = collector.run(*net, torch::kCPU, 0, jobs);
+  ASSERT_EQ(eps.size(), 6u);
+  torch::NoGradGuard no_grad;
+  for (const Episode& e : eps) {
+    const Task& t = e.task == 0 ? *task : *tiny;
+    ASSERT_EQ(e.steps(), static_cast<int>(t.order.size()));
+    ASSERT_FALSE(e.infeasible);
+    ASSERT_TRUE(e.placement);
+    PlacementEnv env(t.design.netlist, t.design.params, t.design.placement, t.env_options);
+    env.reset();
+    gnn::DynamicFeatures live, replayed;
+    for (int s = 0; s < e.steps(); ++s) {
+      gnn::dynamic_features(t.features, env, live);
+      state_at(t, e, s, replayed);
+      EXPECT_EQ(live.x, replayed.x);
+      EXPECT_EQ(live.y, replayed.y);
+      EXPECT_EQ(live.placed, replayed.placed);
+      EXPECT_EQ(live.current, replayed.current);
+      EXPECT_EQ(live.mask, replayed.mask);
+      const auto out = net->forward(gnn::make_batch({{&t.features, &replayed}}, gc.grid, torch::kCPU));
+      EXPECT_EQ(out.log_probs[0][e.actions[s]].item<float>(), e.log_probs[s]);
+      EXPECT_EQ(out.value[0].item<float>(), e.values[s]);
+      EXPECT_EQ(gnn::PaddedGrid(gc.grid, t.features.rows, t.features.cols).cell_of_action(e.actions[s]), e.cells[s]);
+      env.step(e.cells[s]);
+    }
+    // The episode's cost is the environment's, and its reward Circuit Training's weights.
+    const Costs c = env.finish();
+    EXPECT_EQ(c.proxy_cost, e.costs.proxy_cost);
+    EXPECT_DOUBLE_EQ(e.reward, -(c.wirelength_cost + c.density_cost + 0.5 * c.congestion_cost));
+  }
+}
+
+TEST(RlRollout, EpisodesDoNotDependOnTheNumberOfWorkers) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  torch::manual_seed(11);
+  gnn::PolicyValueNet net(small_config().gnn);
+  net->eval();
+  std::vector<Collector::Job> jobs;
+  for (int i = 0; i < 10; ++i) jobs.push_back({0, mix_seed(9, i), i == 0, -1e300});
+  Collector one({task.get()}, 1, 1), three({task.get()}, 3, 1);
+  const auto a = one.run(*net, torch::kCPU, 4, jobs), b = three.run(*net, torch::kCPU, 4, jobs);
+  std::set<std::vector<int32_t>> distinct;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    EXPECT_EQ(a[i].cells, b[i].cells);
+    EXPECT_EQ(a[i].log_probs, b[i].log_probs);
+    EXPECT_EQ(a[i].reward, b[i].reward);
+    EXPECT_EQ(a[i].policy_version, 4);
+    EXPECT_FALSE(a[i].placement);  // not asked for
+    distinct.insert(a[i].cells);
+  }
+  EXPECT_GT(distinct.size(), 3u);  // the seeds differ, so do the sampled episodes
+}
+
+TEST(RlRollout, AMacroWithNowhereToGoEndsTheEpisodeWithTheInfeasibleReward) {
+  // Two 30 x 30 macros on a 40 x 40 canvas: the second never fits.
+  const std::string dir = temp_dir("rl_infeasible");
+  test::write_text(dir + "/n.pb.txt", test::port_node("p", 0, 0, {"a/in"}) + test::macro_node("a", 30, 30, 20, 20) +
+                                          test::pin_node("a/in", "a", 0, 0) + test::macro_node("b", 30, 30, 20, 20) +
+                                          test::pin_node("b/in", "b", 0, 0));
+  EnvOptions eo;
+  Design d = load_design(dir + "/n.pb.txt", "", [] {
+    CostOverrides o;
+    o.set("width", 40).set("height", 40).set("cols", 4).set("rows", 4);
+    return o;
+  }());
+  auto task = make_task(std::move(d), eo, "two_big");
+  gnn::PolicyValueNet net(small_config().gnn);
+  net->eval();
+  Collector c({task.get()}, 1, 1);
+  const auto eps = c.run(*net, torch::kCPU, 0, {{0, 1, false, 1e300}});
+  EXPECT_TRUE(eps[0].infeasible);
+  EXPECT_EQ(eps[0].steps(), 1);
+  EXPECT_EQ(eps[0].reward, -4.0);
+  EXPECT_FALSE(eps[0].placement);
+}
+
+TEST(RlRollout, AWorkersExceptionEndsTheRunInsteadOfHanging) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  gnn::PolicyValueNet net(small_config().gnn);
+  net->eval();
+  for (int workers : {1, 3}) {
+    Collector c({task.get()}, workers, 1);
+    c.set_episode_hook([](const Collector::Job& j) {
+      if (j.seed == 5) throw std::runtime_error("injected failure");
+    });
+    std::vector<Collector::Job> jobs;
+    for (uint64_t i = 0; i < 12; ++i) jobs.push_back({0, i, false, 1e300});
+    try {
+      c.run(*net, torch::kCPU, 0, jobs);
+      FAIL() << "expected the worker's exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "injected failure") << workers << " workers";
+    }
+    // The collector is usable again afterwards.
+    c.set_episode_hook({});
+    EXPECT_EQ(c.run(*net, torch::kCPU, 0, jobs).size(), jobs.size());
+  }
+}
+
+}  // namespace
+}  // namespace rlplace::rl
