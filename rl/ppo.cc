@@ -6,12 +6,16 @@
 #include <filesystem>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/serialize.h>
+
+#include "netlists/io.h"
+#include "netlists/json_number.h"
 
 namespace rlplace::rl {
 
@@ -236,19 +240,22 @@ std::string PpoLearner::state_json() const {
 
 void PpoLearner::restore_state_json(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text);
-  version_ = j.at("version").get<int64_t>();
-  kl_beta_ = j.at("kl_beta").get<double>();
+  version_ = json_number<int64_t>(j.at("version"));
+  kl_beta_ = json_number<double>(j.at("kl_beta"));
   reward_stats_.clear();
   for (const auto& [label, s] : j.at("reward_stats").items())
-    reward_stats_[label] = {s.at("mean").get<double>(), s.at("second").get<double>(), s.at("episodes").get<int64_t>()};
+    reward_stats_[label] = {json_number<double>(s.at("mean")), json_number<double>(s.at("second")),
+                            json_number<int64_t>(s.at("episodes"))};
 }
 
 void PpoLearner::save_optimizer(const std::string& path) const {
   torch::serialize::OutputArchive archive;
   optimizer_->save(archive);
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  std::filesystem::rename(tmp, path);
+  // Through the project's atomic write (flushed, fsync'ed, renamed): a full disk leaves the
+  // previous file whole and no partial temporary behind.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_file_atomic(path, bytes.str());
 }
 
 void PpoLearner::load_optimizer(const std::string& path) {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "netlists/json_number.h"
 #include "netlists/io.h"
 #include "netlists/netlist.h"
 
@@ -65,7 +66,11 @@ RunIdentity checked_identity(const json& state, const std::string& state_path, c
   id.config = TrainConfig::from_json(state.at("config").dump());
   if (r.config_given && id.config.to_json() != r.given.config.to_json())
     throw InputError(fmt::format("{}: --config differs from the configuration of the run being resumed", dir));
-  id.seed = state.at("seed").get<uint64_t>();
+  try {
+    id.seed = json_number<uint64_t>(state.at("seed"));  // checked: get<uint64_t>() of 1e30 is undefined
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("{}: seed {}", state_path, e.what()));
+  }
   id.train = specs_of(state.at("train"));
   id.eval = specs_of(state.at("eval"));
   if (!same_specs(r.given.train, id.train) || (!r.given.eval.empty() && !same_specs(r.given.eval, id.eval)))

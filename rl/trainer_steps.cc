@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "netlists/json_number.h"
 #include "netlists/io.h"
 #include "netlists/plc.h"
 
@@ -129,12 +130,14 @@ void Trainer::load_netlists(const RunIdentity& id) {
 void Trainer::restore(const json& state) {
   try {
     learner_->restore_state_json(state.at("learner").dump());
-    iteration_ = state.at("iteration").get<int64_t>();
-    elapsed_ = state.at("elapsed_seconds").get<double>();
+    iteration_ = json_number<int64_t>(state.at("iteration"));
+    elapsed_ = json_number<double>(state.at("elapsed_seconds"));
     for (const auto& r : state.at("history")) restored_history_.push_back(r);
     best_ = state.at("best");
   } catch (const json::exception& e) {
     throw InputError(fmt::format("{}: corrupt training state ({})", dir_->state_path(), e.what()));
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("{}: corrupt training state (a number {})", dir_->state_path(), e.what()));
   }
 }
 

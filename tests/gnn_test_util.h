@@ -65,10 +65,10 @@ struct Case {
   StateRef ref() const { return {&features, &state}; }
 };
 
-const std::string kClustered = "netlists/ct_samples/sample_clustered/";
-const std::string kTiles = "netlists/ct_samples/macro_tiles_10x10/";
-const std::string kToy = "netlists/ct_samples/toy_macro_stdcell/";
-const std::string kGrouped = "netlists/ct_samples/simple_grouped_with_coords/";
+const std::string kClustered = "netlists/data/ct_samples/sample_clustered/";
+const std::string kTiles = "netlists/data/ct_samples/macro_tiles_10x10/";
+const std::string kToy = "netlists/data/ct_samples/toy_macro_stdcell/";
+const std::string kGrouped = "netlists/data/ct_samples/simple_grouped_with_coords/";
 
 [[maybe_unused]] std::vector<std::unique_ptr<Case>> sample_cases() {
   std::vector<std::unique_ptr<Case>> cases;

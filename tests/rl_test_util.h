@@ -26,8 +26,8 @@ using test::temp_dir;
 
 const std::string kTinyNetlist = data("tests/data/tiny3/netlist.pb.txt");
 const std::string kTinyPlc = data("tests/data/tiny3/initial.plc");
-const std::string kSampleNetlist = data("netlists/ct_samples/simple_grouped_with_coords/netlist.pb.txt");
-const std::string kSamplePlc = data("netlists/ct_samples/simple_grouped_with_coords/initial.plc");
+const std::string kSampleNetlist = data("netlists/data/ct_samples/simple_grouped_with_coords/netlist.pb.txt");
+const std::string kSamplePlc = data("netlists/data/ct_samples/simple_grouped_with_coords/initial.plc");
 
 [[maybe_unused]] TrainConfig small_config() {
   TrainConfig c;

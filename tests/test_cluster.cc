@@ -86,8 +86,8 @@ TEST(Grid, DefaultRulesKeepCellCountAndAspect) {
 TEST(Grid, ReproducesTheTilosGridOfFlatAriane) {
   // The TILOS flow put Ariane133 NG45 on 24 x 21 (its floorplan.plc); the sweep over its
   // 133 hard macros on the same canvas finds the same grid.
-  const Netlist flat = read_netlist(test::data("netlists/flat/ariane133_ng45/netlist.pb.txt.gz"));
-  const PlcFile fp = read_plc(test::data("netlists/flat/ariane133_ng45/floorplan.plc"));
+  const Netlist flat = read_netlist(test::data("netlists/data/flat/ariane133_ng45/netlist.pb.txt.gz"));
+  const PlcFile fp = read_plc(test::data("netlists/data/flat/ariane133_ng45/floorplan.plc"));
   std::vector<double> w, h;
   for (int32_t m : flat.hard_macros) {
     w.push_back(flat.width[m]);
@@ -216,7 +216,7 @@ TEST(Cluster, EveryCellInOneClusterWithAnyPartitioner) {
 
 TEST(Cluster, RejectsClusteredAndEmptyNetlists) {
   ClusterOptions o;
-  const Netlist clustered = read_netlist(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"));
+  const Netlist clustered = read_netlist(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"));
   EXPECT_THROW(cluster_stdcells(clustered, test::square_params(), o, runs), InputError);
   const Netlist macros_only = parse_netlist("m.pb.txt", macro_node("M", 10, 10, 50, 50));
   EXPECT_THROW(cluster_stdcells(macros_only, test::square_params(), o, runs), InputError);

@@ -313,8 +313,8 @@ TEST(Unplaced, UnplacedNodesLeaveEveryCost) {
 
 // Reference values from the open TILOS evaluator (placement grid, weights 1/0.5/0.5).
 TEST(Reference, Ariane133Legalized) {
-  Design d = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                         test::data("netlists/ariane133_ng45/legalized.plc"));
+  Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/data/ariane133_ng45/legalized.plc"));
   EXPECT_EQ(d.params.cols, 24);
   EXPECT_EQ(d.params.rows, 21);
   EXPECT_EQ(d.params.smoothing_range(), 0);

@@ -21,8 +21,8 @@ using test::square_params;
 
 // Clustered Ariane133 with legalized.plc, read once.
 const Design& ariane() {
-  static const Design d = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                                      test::data("netlists/ariane133_ng45/legalized.plc"));
+  static const Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                                      test::data("netlists/data/ariane133_ng45/legalized.plc"));
   return d;
 }
 
@@ -283,8 +283,8 @@ TEST(FdAriane, DeterministicWhateverTheThreadCount) {
 // Flat Ariane133 (88,411 standard cells) with its floorplan, cells scattered at random:
 // the flat schedule pulls them back together and keeps them on the canvas.
 TEST(FdFlat, Ariane133ScatteredStartWirelengthDrops) {
-  Design d = load_design(test::data("netlists/flat/ariane133_ng45/netlist.pb.txt.gz"),
-                         test::data("netlists/flat/ariane133_ng45/floorplan.plc"));
+  Design d = load_design(test::data("netlists/data/flat/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/data/flat/ariane133_ng45/floorplan.plc"));
   ASSERT_EQ(d.netlist.stdcells.size(), 88411u);
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> ux(0, d.params.width), uy(0, d.params.height);

@@ -163,7 +163,7 @@ TEST(GnnCheckpoint, AChangedWeightFailsTheChecksumAndNonFiniteWeightsAreRefused)
 
 TEST(GnnCheckpoint, CheckpointsWithoutAChecksumStillLoad) {
   // The bundled policy predates checksums.
-  const std::string bundled = test::data("netlists/policies/pretrained.pt");
+  const std::string bundled = test::data("netlists/data/policies/pretrained.pt");
   PolicyValueNet pretrained = load_checkpoint(bundled, torch::kCPU);
   EXPECT_GT(pretrained->parameter_count(), 0);
   // As do files written like it: format, version, config and parameters only.

@@ -30,8 +30,8 @@ namespace {
 TEST(GnnModel, ShapesForNetlistsOfDifferentSizesInOneBatch) {
   torch::manual_seed(1);
   auto cases = sample_cases();
-  cases.push_back(std::make_unique<Case>("netlists/ariane133_ng45/netlist.pb.txt.gz",
-                                         "netlists/ariane133_ng45/legalized.plc", 3));
+  cases.push_back(std::make_unique<Case>("netlists/data/ariane133_ng45/netlist.pb.txt.gz",
+                                         "netlists/data/ariane133_ng45/legalized.plc", 3));
   const Case& ariane = *cases.back();
   EXPECT_EQ(ariane.features.num_hard, 133);
   EXPECT_EQ(ariane.features.num_soft, 782);

@@ -60,20 +60,20 @@ void random_walk(Design& d, unsigned seed, int steps, double smoothing) {
 }
 
 TEST(Incremental, RandomMovesOnAriane133MatchFullEvaluation) {
-  Design d = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                         test::data("netlists/ariane133_ng45/legalized.plc"));
+  Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/data/ariane133_ng45/legalized.plc"));
   random_walk(d, 7, 3000, 0);
 }
 
 TEST(Incremental, RandomMovesWithSmoothingMatchFullEvaluation) {
-  Design d = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                         test::data("netlists/ariane133_ng45/legalized.plc"));
+  Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/data/ariane133_ng45/legalized.plc"));
   random_walk(d, 11, 1500, 2);
 }
 
 TEST(Incremental, RandomMovesWithStdCellsMatchFullEvaluation) {
-  Design d = load_design(test::data("netlists/ct_samples/toy_macro_stdcell/netlist.pb.txt"),
-                         test::data("netlists/ct_samples/toy_macro_stdcell/initial.plc"));
+  Design d = load_design(test::data("netlists/data/ct_samples/toy_macro_stdcell/netlist.pb.txt"),
+                         test::data("netlists/data/ct_samples/toy_macro_stdcell/initial.plc"));
   // Standard cells move through the same path as macros.
   Evaluator ev(d.netlist, d.params);
   ev.reset(d.placement);
@@ -88,8 +88,8 @@ TEST(Incremental, RandomMovesWithStdCellsMatchFullEvaluation) {
 }
 
 TEST(Incremental, MovingBackRestoresTheExactCosts) {
-  Design d = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                         test::data("netlists/ariane133_ng45/legalized.plc"));
+  Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/data/ariane133_ng45/legalized.plc"));
   Evaluator ev(d.netlist, d.params);
   ev.reset(d.placement);
   const Costs before = ev.costs();

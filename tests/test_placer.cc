@@ -30,8 +30,8 @@ int count(const std::vector<uint8_t>& mask) {
 }
 
 Design ariane() {
-  return load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                     test::data("netlists/ariane133_ng45/legalized.plc"));
+  return load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                     test::data("netlists/data/ariane133_ng45/legalized.plc"));
 }
 
 TEST(Mask, ObstacleRulesOutCellsWhoseMacroWouldOverlapIt) {
@@ -184,8 +184,8 @@ TEST(Placers, UnknownNameIsRejected) {
 }
 
 TEST(Legalizer, MakesTheCommercialPlacementLegalAndIsIdempotent) {
-  Design d = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                         test::data("netlists/ariane133_ng45/initial.plc"));
+  Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/data/ariane133_ng45/initial.plc"));
   const LegalizeResult r = legalize_hard_macros(d.netlist, d.params, d.placement);
   EXPECT_GT(r.moved, 0);
   Evaluator ev(d.netlist, d.params);

@@ -87,7 +87,7 @@ TEST(RlTraining, ReachesTheExhaustiveOptimumOfATinyNetlist) {
 TEST(RlTraining, WritesCheckpointsMetricsBestPlacementsAndEvents) {
   const std::string dir = temp_dir("rl_files") + "/run";
   TrainOptions o = two_netlist_run(dir, 3);
-  o.eval = {{data("netlists/ct_samples/sample_clustered/netlist.pb.txt"), data("netlists/ct_samples/sample_clustered/initial.plc")}};
+  o.eval = {{data("netlists/data/ct_samples/sample_clustered/netlist.pb.txt"), data("netlists/data/ct_samples/sample_clustered/initial.plc")}};
   const TrainResult r = train(o);
   EXPECT_EQ(r.iterations, 3);
   EXPECT_EQ(r.this_run, 3);

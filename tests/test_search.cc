@@ -25,8 +25,8 @@ using test::pin_node;
 using test::port_node;
 
 Design ariane() {
-  return load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                     test::data("netlists/ariane133_ng45/legalized.plc"));
+  return load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                     test::data("netlists/data/ariane133_ng45/legalized.plc"));
 }
 
 Design tiny3() {

@@ -9,7 +9,7 @@
 
 namespace rlplace::test {
 
-// Path of a file in the source tree, e.g. data("netlists/ariane133_ng45/legalized.plc").
+// Path of a file in the source tree, e.g. data("netlists/data/ariane133_ng45/legalized.plc").
 std::string data(const std::string& relative);
 
 // A fresh empty directory under the build tree for one test's files.

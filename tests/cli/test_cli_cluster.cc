@@ -37,7 +37,7 @@ std::string hand_flat() {
 
 TEST(ClusterCommand, MissingFloorplanIsOneLineError) {
   std::string out;
-  EXPECT_EQ(test::run_rlplace("cluster --netlist " + test::data("netlists/flat/ariane133_ng45/netlist.pb.txt.gz") +
+  EXPECT_EQ(test::run_rlplace("cluster --netlist " + test::data("netlists/data/flat/ariane133_ng45/netlist.pb.txt.gz") +
                                   " --floorplan /nonexistent.plc --out " + test::temp_dir("cluster_err"),
                               out),
             1);
@@ -77,7 +77,7 @@ TEST(ClusterCommand, FloorplanWithoutGridGetsTheChosenGrid) {
 
 // --- Flat Ariane133 NG45 with METIS ----------------------------------------------------
 
-const std::string kFlat = "netlists/flat/ariane133_ng45/";
+const std::string kFlat = "netlists/data/flat/ariane133_ng45/";
 
 // Clusters flat Ariane once per process, by the command, into `dir`.
 const std::string& ariane_dir() {

@@ -30,8 +30,8 @@ namespace {
 TEST(GnnCommand, RlplaceRunsTheTorchCommandsThroughItsCompanion) {
   std::string output;
   ASSERT_EQ(test::run_rlplace("bench gnn --json --seconds 0.1 --batch 2 --grid 32 --netlist " +
-                                  test::data("netlists/ct_samples/sample_clustered/netlist.pb.txt") + " --plc " +
-                                  test::data("netlists/ct_samples/sample_clustered/initial.plc"),
+                                  test::data("netlists/data/ct_samples/sample_clustered/netlist.pb.txt") + " --plc " +
+                                  test::data("netlists/data/ct_samples/sample_clustered/initial.plc"),
                               output),
             0)
       << output;

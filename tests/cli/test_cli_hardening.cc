@@ -13,8 +13,8 @@
 namespace rlplace {
 namespace {
 
-const std::string kSample = test::data("netlists/ct_samples/sample_clustered/netlist.pb.txt");
-const std::string kSamplePlc = test::data("netlists/ct_samples/sample_clustered/initial.plc");
+const std::string kSample = test::data("netlists/data/ct_samples/sample_clustered/netlist.pb.txt");
+const std::string kSamplePlc = test::data("netlists/data/ct_samples/sample_clustered/initial.plc");
 
 void expect_one_line_error(const std::string& args, const std::vector<std::string>& parts) {
   std::string output;

@@ -56,7 +56,7 @@ TEST(BadNetlist, MissingFile) {
 
 TEST(BadNetlist, TruncatedAndCorruptGzip) {
   const std::string dir = test::temp_dir("gzip");
-  const std::string gz = test::read_text(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"));
+  const std::string gz = test::read_text(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"));
   expect_netlist_error(write(dir, "half.pb.txt.gz", gz.substr(0, gz.size() / 2)), {"truncated gzip"});
   std::string corrupt = gz;
   for (size_t i = gz.size() / 3; i < gz.size() / 3 + 64; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
@@ -166,7 +166,7 @@ TEST(GoodInput, GzipDetectedByContentNotName) {
   const std::string text = port_node("a", 1, 2, {"b"}) + port_node("b", 3, 4);
   const Netlist plain = read_netlist(write(dir, "plain.pb.txt.gz", text));
   EXPECT_EQ(plain.num_nodes(), 2);
-  const std::string gz = test::read_text(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"));
+  const std::string gz = test::read_text(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"));
   const Netlist zipped = read_netlist(write(dir, "zipped.pb.txt", gz));
   EXPECT_EQ(zipped.hard_macros.size(), 133u);
 }
@@ -183,8 +183,8 @@ TEST(GoodInput, AtomicWriteLeavesNoTemporaryFile) {
 }
 
 TEST(GoodInput, PlcRoundTripGivesTheSamePlacement) {
-  Design d = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"),
-                         test::data("netlists/ariane133_ng45/legalized.plc"));
+  Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/data/ariane133_ng45/legalized.plc"));
   // Values whose decimal forms are long, to exercise the shortest round-trip writer.
   d.placement.x[d.netlist.hard_macros[0]] = 0.1 + 0.2;
   d.placement.y[d.netlist.hard_macros[0]] = 1e-7;
@@ -192,7 +192,7 @@ TEST(GoodInput, PlcRoundTripGivesTheSamePlacement) {
   d.placement.orientation[d.netlist.hard_macros[1]] = Orientation::FW;
   const std::string path = test::temp_dir("roundtrip") + "/out.plc";
   write_plc(path, d.netlist, d.placement, to_plc_header(d.params));
-  Design back = load_design(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"), path);
+  Design back = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"), path);
   for (int32_t i = 0; i < d.netlist.num_nodes(); ++i) {
     if (!is_placeable(d.netlist.kind[i])) continue;
     ASSERT_EQ(back.placement.x[i], d.placement.x[i]) << i;
@@ -210,7 +210,7 @@ TEST(GoodInput, PlcRoundTripGivesTheSamePlacement) {
 }
 
 TEST(GoodInput, NetlistModelOfAriane133) {
-  const Netlist nl = read_netlist(test::data("netlists/ariane133_ng45/netlist.pb.txt.gz"));
+  const Netlist nl = read_netlist(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"));
   EXPECT_EQ(nl.hard_macros.size(), 133u);
   EXPECT_EQ(nl.soft_macros.size(), 782u);
   EXPECT_EQ(nl.ports.size(), 495u);
@@ -224,7 +224,7 @@ TEST(GoodInput, NetlistModelOfAriane133) {
       ASSERT_EQ(nl.kind[nl.owner[i]], NodeKind::kHardMacro);
     }
   // Lower-case type strings.
-  const Netlist toy = read_netlist(test::data("netlists/ct_samples/toy_macro_stdcell/netlist.pb.txt"));
+  const Netlist toy = read_netlist(test::data("netlists/data/ct_samples/toy_macro_stdcell/netlist.pb.txt"));
   EXPECT_EQ(toy.stdcells.size(), 12u);
 }
 

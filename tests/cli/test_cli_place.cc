@@ -17,8 +17,8 @@ TEST(PlaceCommand, WritesALegalPlcThatEvalScoresIdentically) {
   const std::string dir = test::temp_dir("place");
   const std::string out = dir + "/greedy.plc";
   std::string output;
-  ASSERT_EQ(test::run_rlplace("place --netlist " + test::data("netlists/ariane133_ng45/netlist.pb.txt.gz") +
-                                  " --plc " + test::data("netlists/ariane133_ng45/legalized.plc") +
+  ASSERT_EQ(test::run_rlplace("place --netlist " + test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz") +
+                                  " --plc " + test::data("netlists/data/ariane133_ng45/legalized.plc") +
                                   " --placer random --seed 4 --json --out " + out,
                               output),
             0)
@@ -27,7 +27,7 @@ TEST(PlaceCommand, WritesALegalPlcThatEvalScoresIdentically) {
   EXPECT_EQ(placed["overlap_count"], 0);
   EXPECT_EQ(placed["out_of_canvas"], 0);
   EXPECT_TRUE(placed.contains("place_ms"));
-  ASSERT_EQ(test::run_rlplace("eval --json --netlist " + test::data("netlists/ariane133_ng45/netlist.pb.txt.gz") +
+  ASSERT_EQ(test::run_rlplace("eval --json --netlist " + test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz") +
                                   " --plc " + out,
                               output),
             0)

@@ -153,7 +153,7 @@ TEST(JsonNumbers, IntegersAreCheckedNotCast) {
 
 TEST(JsonNumbers, CostConfigRejectsIntegersOutOfRange) {
   const std::string dir = test::temp_dir("cost_config");
-  const std::string netlist = test::data("netlists/ct_samples/sample_clustered/netlist.pb.txt");
+  const std::string netlist = test::data("netlists/data/ct_samples/sample_clustered/netlist.pb.txt");
   for (const auto& [json, expect] : std::vector<std::pair<std::string, std::string>>{
            {R"({"cols": 1e300})", "invalid grid columns 1e+300: must be at least 1 and at most 512"},
            {R"({"rows": 2.5})", "invalid grid rows 2.5: must be a whole number"},
@@ -185,8 +185,8 @@ TEST(DiskFull, FailedWriteKeepsThePreviousFile) {
 }
 
 TEST(DiskFull, FailedPlcWriteKeepsThePreviousPlacement) {
-  const std::string netlist = test::data("netlists/ct_samples/sample_clustered/netlist.pb.txt");
-  const Design d = load_design(netlist, test::data("netlists/ct_samples/sample_clustered/initial.plc"));
+  const std::string netlist = test::data("netlists/data/ct_samples/sample_clustered/netlist.pb.txt");
+  const Design d = load_design(netlist, test::data("netlists/data/ct_samples/sample_clustered/initial.plc"));
   const std::string dir = test::temp_dir("disk_full_plc");
   const std::string path = dir + "/out.plc";
   write_plc(path, d.netlist, d.placement, to_plc_header(d.params));

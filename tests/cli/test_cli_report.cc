@@ -41,9 +41,9 @@ using test::lines_of;
 using test::Small;
 using test::small_design;
 
-const std::string kNetlist = test::data("netlists/ariane133_ng45/netlist.pb.txt.gz");
-const std::string kInitial = test::data("netlists/ariane133_ng45/initial.plc");
-const std::string kLegalized = test::data("netlists/ariane133_ng45/legalized.plc");
+const std::string kNetlist = test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz");
+const std::string kInitial = test::data("netlists/data/ariane133_ng45/initial.plc");
+const std::string kLegalized = test::data("netlists/data/ariane133_ng45/legalized.plc");
 
 
 // The command failed with status 1 and one line that holds every part.

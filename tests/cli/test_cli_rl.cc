@@ -142,9 +142,9 @@ TEST(RlCommand, PlaceWithThePolicyRepeatsTheTrainersGreedyEpisode) {
 }
 
 TEST(RlCommand, BundledPretrainedPolicyBeatsTheGreedyPlacerOnAriane) {
-  // Without --policy, place --placer rl uses netlists/policies/pretrained.pt.
+  // Without --policy, place --placer rl uses netlists/data/policies/pretrained.pt.
   const std::string base = temp_dir("rl_bundled");
-  const std::string nl = data("netlists/ariane133_ng45/netlist.pb.txt.gz"), plc = data("netlists/ariane133_ng45/legalized.plc");
+  const std::string nl = data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"), plc = data("netlists/data/ariane133_ng45/legalized.plc");
   std::string out;
   ASSERT_EQ(run_command(fmt::format("place --placer rl --netlist {} --plc {} --out {}/rl.plc --json", nl, plc, base), out), 0) << out;
   const auto rl = nlohmann::json::parse(out);

@@ -11,8 +11,8 @@ namespace {
 TEST(CliSearch, RefineCdLowersGreedysCostAndSaIsLegalAndScoredAsEvalScoresIt) {
   const std::string dir = test::temp_dir("search_place");
   std::string out;
-  const std::string common = "place --netlist " + test::data("netlists/ariane133_ng45/netlist.pb.txt.gz") +
-                             " --plc " + test::data("netlists/ariane133_ng45/legalized.plc") + " --json --threads 1";
+  const std::string common = "place --netlist " + test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz") +
+                             " --plc " + test::data("netlists/data/ariane133_ng45/legalized.plc") + " --json --threads 1";
   ASSERT_EQ(test::run_rlplace(common + " --placer greedy --out " + dir + "/g.plc", out), 0) << out;
   const auto g = nlohmann::json::parse(out.substr(out.find('{')));
   ASSERT_EQ(test::run_rlplace(common + " --placer greedy --refine cd --refine-seconds 6 --out " + dir + "/gcd.plc", out),
@@ -24,7 +24,7 @@ TEST(CliSearch, RefineCdLowersGreedysCostAndSaIsLegalAndScoredAsEvalScoresIt) {
   ASSERT_EQ(test::run_rlplace(common + " --placer sa --moves 2000 --out " + dir + "/sa.plc", out), 0) << out;
   const auto s = nlohmann::json::parse(out.substr(out.find('{')));
   EXPECT_TRUE(s["legal"].get<bool>());
-  ASSERT_EQ(test::run_rlplace("eval --json --netlist " + test::data("netlists/ariane133_ng45/netlist.pb.txt.gz") +
+  ASSERT_EQ(test::run_rlplace("eval --json --netlist " + test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz") +
                                   " --plc " + dir + "/sa.plc",
                               out),
             0);

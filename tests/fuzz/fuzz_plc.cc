@@ -11,8 +11,8 @@ namespace {
 
 const std::vector<rlplace::Netlist>& netlists() {
   static const std::vector<rlplace::Netlist> nls = {
-      rlplace::read_netlist(RLPLACE_SOURCE_DIR "/netlists/ct_samples/sample_clustered/netlist.pb.txt"),
-      rlplace::read_netlist(RLPLACE_SOURCE_DIR "/netlists/ct_samples/toy_macro_stdcell/netlist.pb.txt")};
+      rlplace::read_netlist(RLPLACE_SOURCE_DIR "/netlists/data/ct_samples/sample_clustered/netlist.pb.txt"),
+      rlplace::read_netlist(RLPLACE_SOURCE_DIR "/netlists/data/ct_samples/toy_macro_stdcell/netlist.pb.txt")};
   return nls;
 }
 

@@ -10,7 +10,7 @@ for t in netlist_text netlist_gzip netlist_binary plc train_config cost_config s
   mkdir -p "$out/$t"
 done
 
-for d in netlists/ct_samples/*/; do
+for d in netlists/data/ct_samples/*/; do
   name=$(basename "$d")
   [ "$(stat -c %s "$d/netlist.pb.txt")" -le 65536 ] || continue  # the fuzzers cap inputs
   cp "$d/netlist.pb.txt" "$out/netlist_text/$name.pb.txt"
@@ -20,8 +20,8 @@ for d in netlists/ct_samples/*/; do
   cp "$d/initial.plc" "$out/plc/$name.plc"
 done
 # The header of a real clustered netlist (canvas, blockages) and its first nodes.
-(zcat netlists/ariane133_ng45/netlist.pb.txt.gz || true) | head -c 16384 > "$out/netlist_text/ariane133_head.pb.txt"
-for f in netlists/ariane133_ng45/*.plc tests/data/ariane_perturbed_1.plc; do
+(zcat netlists/data/ariane133_ng45/netlist.pb.txt.gz || true) | head -c 16384 > "$out/netlist_text/ariane133_head.pb.txt"
+for f in netlists/data/ariane133_ng45/*.plc tests/data/ariane_perturbed_1.plc; do
   cp "$f" "$out/plc/ariane133_$(basename "$f")"
 done
 
@@ -54,4 +54,4 @@ cat > "$out/state_json/state.json" <<JSON
  "columns": ["iteration", "policy_loss"], "history": [[1, 0.5], [2, null], [3, 0.25]]}
 JSON
 
-cp netlists/policies/pretrained.pt "$out/checkpoint/pretrained.pt"
+cp netlists/data/policies/pretrained.pt "$out/checkpoint/pretrained.pt"

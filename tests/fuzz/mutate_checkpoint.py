@@ -7,8 +7,8 @@ slow (docs/reliability.md). Usage: tests/fuzz/mutate_checkpoint.py [N] [--keep C
 import os, random, subprocess, sys, tempfile
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-src = open(os.path.join(root, 'netlists/policies/pretrained.pt'), 'rb').read()
-sample = os.path.join(root, 'netlists/ct_samples/sample_clustered')
+src = open(os.path.join(root, 'netlists/data/policies/pretrained.pt'), 'rb').read()
+sample = os.path.join(root, 'netlists/data/ct_samples/sample_clustered')
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 keep = int(sys.argv[sys.argv.index('--keep') + 1]) if '--keep' in sys.argv else -1
 rng = random.Random(17)
