@@ -9,13 +9,12 @@
 #include "netlists/io.h"
 #include "netlists/netlist_reader.h"
 #include "netlists/plc.h"
+#include "netlists/timing.h"
 
 namespace rlplace {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // The floorplan's grid, or one chosen by Circuit Training's gridding rules.
 void choose_grid_if_missing(const Netlist& flat, const PlcFile& fp, CostParams& params, ClusterReport& r) {

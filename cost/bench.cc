@@ -6,13 +6,9 @@
 #include <fmt/format.h>
 
 #include "cost/evaluator.h"
+#include "netlists/timing.h"
 
 namespace rlplace {
-
-namespace {
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-}  // namespace
 
 EvalBench bench_eval(const Design& d, double seconds, uint64_t seed) {
   const Netlist& nl = d.netlist;

@@ -8,14 +8,13 @@
 #include "cost/design.h"
 #include "gnn/features.h"
 #include "gnn/model.h"
+#include "netlists/timing.h"
 #include "placer/env.h"
 
 namespace rlplace::gnn {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // Mean milliseconds of `f` over at least `min_runs` runs and `seconds` / 3 of time, after
 // two warm-up runs (the first call allocates and picks kernels).

@@ -4,15 +4,11 @@
 #include <random>
 #include <thread>
 
+#include "netlists/timing.h"
 #include "placer/env.h"
 #include "placer/fd.h"
 
 namespace rlplace {
-
-namespace {
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-}  // namespace
 
 EnvBench bench_env(const Design& d, double seconds, uint64_t seed) {
   EnvOptions eo;

@@ -5,13 +5,12 @@
 #include <fmt/format.h>
 
 #include "cost/costs_io.h"
+#include "netlists/timing.h"
 
 namespace rlplace {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 void check_has_grid(const Design& d, const PlaceJob& job) {
   const Netlist& nl = d.netlist;

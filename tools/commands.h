@@ -11,15 +11,12 @@
 #include <CLI/CLI.hpp>
 
 #include "cost/params.h"
+#include "netlists/timing.h"
 
 namespace rlplace::tools {
 
 using Run = std::function<int()>;
 
-using Clock = std::chrono::steady_clock;
-inline double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 // The CPU's model name, for benchmark reports.
 std::string cpu_model();
