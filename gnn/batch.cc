@@ -21,6 +21,7 @@ GraphBatch GraphBatch::to(torch::Device device) const {
   b.metadata = metadata.to(device);
   b.current = current.to(device);
   b.mask = mask.to(device);
+  if (cost_maps.defined()) b.cost_maps = cost_maps.to(device);
   return b;
 }
 
@@ -43,6 +44,8 @@ std::pair<int64_t, int64_t> check_states(const std::vector<StateRef>& states, in
       bad(fmt::format("{} node positions for a graph of {} nodes", st.x.size(), sf.num_nodes));
     if (st.mask.size() != static_cast<size_t>(sf.rows) * sf.cols)
       bad(fmt::format("mask of {} cells for a {} x {} grid", st.mask.size(), sf.rows, sf.cols));
+    if (!st.cost_map.empty() && st.cost_map.size() != kCostMapChannels * st.mask.size())
+      bad(fmt::format("cost maps of {} values for a {} x {} grid", st.cost_map.size(), sf.rows, sf.cols));
     if (st.current < 0 || st.current >= sf.num_nodes) bad(fmt::format("current node {} out of range", st.current));
     PaddedGrid(grid, sf.rows, sf.cols);  // throws when the grid does not fit
     N += sf.num_nodes;
@@ -104,6 +107,14 @@ void fill_graph(GraphBatch& b, int64_t g, const StateRef& state, int grid, int64
   bool* mrow = b.mask.data_ptr<bool>() + g * static_cast<int64_t>(grid) * grid;
   for (size_t c = 0; c < st.mask.size(); ++c)
     if (st.mask[c]) mrow[pg.action_of_cell(static_cast<int>(c))] = true;
+  if (b.cost_maps.defined()) {
+    const size_t cells = st.mask.size();
+    float* crow = b.cost_maps.data_ptr<float>() + g * kCostMapChannels * static_cast<int64_t>(grid) * grid;
+    for (int ch = 0; ch < kCostMapChannels; ++ch)
+      for (size_t c = 0; c < cells; ++c)
+        crow[ch * static_cast<int64_t>(grid) * grid + pg.action_of_cell(static_cast<int>(c))] =
+            st.cost_map[ch * cells + c];
+  }
 }
 
 }  // namespace
@@ -113,6 +124,8 @@ GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Devi
   const int64_t B = static_cast<int64_t>(states.size()), G2 = static_cast<int64_t>(grid) * grid;
   const auto [N, E] = check_states(states, grid);
   GraphBatch b = allocate(B, N, E, G2);
+  const bool maps = std::all_of(states.begin(), states.end(), [](const StateRef& s) { return !s.state->cost_map.empty(); });
+  if (maps) b.cost_maps = torch::zeros({B, kCostMapChannels, grid, grid}, torch::TensorOptions().dtype(torch::kFloat32));
   int64_t node0 = 0, edge0 = 0;
   for (int64_t g = 0; g < B; ++g) {
     fill_graph(b, g, states[g], grid, node0, edge0);

@@ -26,7 +26,8 @@ std::string GnnConfig::to_json() const {
                       {"layers", layers},
                       {"grid", grid},
                       {"policy_channels", policy_channels},
-                      {"value_hidden", value_hidden}};
+                      {"value_hidden", value_hidden},
+                      {"cost_maps", cost_maps}};
   return j.dump();
 }
 
@@ -39,7 +40,7 @@ GnnConfig GnnConfig::from_json(const std::string& text) {
   }
   if (!j.is_object()) throw std::invalid_argument("GNN config: not a JSON object");
   GnnConfig c;
-  const std::vector<std::string> keys = {"node_dim", "layers", "grid", "policy_channels", "value_hidden"};
+  const std::vector<std::string> keys = {"node_dim", "layers", "grid", "policy_channels", "value_hidden", "cost_maps"};
   for (const auto& [key, value] : j.items())
     if (std::find(keys.begin(), keys.end(), key) == keys.end())
       throw std::invalid_argument(fmt::format("GNN config: unknown field '{}'", key));
@@ -61,6 +62,11 @@ GnnConfig GnnConfig::from_json(const std::string& text) {
   if (!hidden.is_array()) throw std::invalid_argument("GNN config: value_hidden must be an array of widths");
   c.value_hidden.clear();
   for (const auto& h : hidden) c.value_hidden.push_back(integer(h, "value_hidden"));
+  c.cost_maps = false;  // absent: a network from before the maps
+  if (j.contains("cost_maps")) {
+    if (!j.at("cost_maps").is_boolean()) throw std::invalid_argument("GNN config: cost_maps must be true or false");
+    c.cost_maps = j.at("cost_maps").get<bool>();
+  }
   c.validate();
   return c;
 }

@@ -13,6 +13,10 @@ struct GnnConfig {
   int grid = 128;           // G: the policy's padded G x G action grid
   int policy_channels = 32; // channels of the 8 x 8 map the policy head starts from
   std::vector<int> value_hidden = {32, 8};
+  // The policy head also reads the cost maps of placer/cost_map.h (what the current macro
+  // would cost on each cell). Checkpoints written before the maps existed lack the field
+  // and load with it off.
+  bool cost_maps = true;
 
   // Throws std::invalid_argument naming the bad field. The policy head doubles 8 x 8 up
   // to G x G, so G must be 8 times a power of two.

@@ -187,14 +187,16 @@ void dynamic_features(const StaticFeatures& sf, const Placement& p, int32_t curr
       throw std::invalid_argument(fmt::format("dynamic_features: node {} is not a macro", current_node));
     out.current = sf.node_of[current_node];
   }
+  out.cost_map.clear();
   if (mask.empty())
     out.mask.assign(static_cast<size_t>(sf.rows) * sf.cols, 0);
   else
     out.mask = mask;
 }
 
-void dynamic_features(const StaticFeatures& sf, const PlacementEnv& env, DynamicFeatures& out) {
+void dynamic_features(const StaticFeatures& sf, const PlacementEnv& env, DynamicFeatures& out, bool cost_maps) {
   dynamic_features(sf, env.placement(), env.current(), env.mask(), out);
+  if (cost_maps) env.cost_maps(out.cost_map);
 }
 
 }  // namespace rlplace::gnn

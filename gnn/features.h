@@ -11,6 +11,7 @@
 #include "cost/params.h"
 #include "netlists/netlist.h"
 #include "netlists/placement.h"
+#include "placer/cost_map.h"
 
 namespace rlplace {
 class PlacementEnv;
@@ -68,12 +69,16 @@ struct DynamicFeatures {
   std::vector<float> x, y, placed;  // per graph node
   int32_t current = 0;              // graph node of the macro to place (0 once done)
   std::vector<uint8_t> mask;        // rows * cols, row-major from the bottom-left (the env's)
+  // kCostMapChannels * rows * cols (placer/cost_map.h); empty where no environment gave them.
+  std::vector<float> cost_map;
 };
 
 // Macros take their position from `placement` where it marks them placed and keep the
 // base values (canvas centre, unplaced) otherwise. `current_node` is a netlist node, or -1.
 void dynamic_features(const StaticFeatures& sf, const Placement& placement, int32_t current_node,
                       const std::vector<uint8_t>& mask, DynamicFeatures& out);
-void dynamic_features(const StaticFeatures& sf, const PlacementEnv& env, DynamicFeatures& out);
+// From an environment, with its cost maps unless `cost_maps` is false (for networks that
+// do not read them: computing them is most of the features' time on small grids).
+void dynamic_features(const StaticFeatures& sf, const PlacementEnv& env, DynamicFeatures& out, bool cost_maps = true);
 
 }  // namespace rlplace::gnn

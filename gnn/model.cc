@@ -18,6 +18,8 @@ namespace {
 
 // The policy head starts from an 8 x 8 map and doubles it up to G x G.
 constexpr int kPolicyBase = 8;
+// Per-cell features the cost maps are mixed into.
+constexpr int kCostMixChannels = 8;
 
 // The row gathers and row sums, without autograd. On the CPU they are plain serial loops:
 // LibTorch 1.13's index_add on 2-D tensors adds one row slice at a time (~30 ns a row),
@@ -164,8 +166,14 @@ PolicyValueNetImpl::PolicyValueNetImpl(const GnnConfig& config) : config_(config
         torch::nn::ConvTranspose2dOptions(channels, out, 3).stride(2).padding(1).output_padding(1)));
     channels = out;
   }
-  policy_out_ = register_module("policy_out", torch::nn::ConvTranspose2d(
-                                                  torch::nn::ConvTranspose2dOptions(channels, 1, 3).stride(1).padding(1).bias(false)));
+  if (config_.cost_maps) {
+    cost_mix_ = register_module(
+        "cost_mix", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels + kCostMapChannels, kCostMixChannels, 3).padding(1)));
+    cost_out_ = register_module("cost_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(kCostMixChannels, 1, 1).bias(false)));
+  } else {
+    policy_out_ = register_module("policy_out", torch::nn::ConvTranspose2d(
+                                                    torch::nn::ConvTranspose2dOptions(channels, 1, 3).stride(1).padding(1).bias(false)));
+  }
 
   value_layers_ = register_module("value_layers", torch::nn::ModuleList());
   int width = config_.trunk_dim();
@@ -232,11 +240,19 @@ torch::Tensor PolicyValueNetImpl::trunk(const GraphBatch& b) {
   return torch::cat({meta, edge_mean, edge_max, attended, h_cur}, 1);
 }
 
-torch::Tensor PolicyValueNetImpl::policy_logits(const torch::Tensor& t) {
+torch::Tensor PolicyValueNetImpl::policy_logits(const torch::Tensor& t, const GraphBatch& b) {
   const int64_t B = t.size(0);
   torch::Tensor x = torch::relu(policy_fc_->forward(t)).view({B, config_.policy_channels, kPolicyBase, kPolicyBase});
   for (const auto& module : *policy_up_) x = torch::relu(module->as<torch::nn::ConvTranspose2d>()->forward(x));
-  x = policy_out_->forward(x);  // [B, 1, G, G]
+  if (config_.cost_maps) {
+    TORCH_CHECK(b.cost_maps.defined(), "GraphBatch: this network reads cost maps and the batch has none");
+    TORCH_CHECK(b.cost_maps.size(0) == B && b.cost_maps.size(2) == config_.grid, "GraphBatch: cost_maps must be [B, ",
+                kCostMapChannels, ", ", config_.grid, ", ", config_.grid, "]");
+    x = torch::relu(cost_mix_->forward(torch::cat({x, b.cost_maps}, 1)));
+    x = cost_out_->forward(x);  // [B, 1, G, G]
+  } else {
+    x = policy_out_->forward(x);  // [B, 1, G, G]
+  }
   return x.view({B, static_cast<int64_t>(config_.grid) * config_.grid});
 }
 
@@ -244,7 +260,7 @@ PolicyOutput PolicyValueNetImpl::forward(const GraphBatch& b) {
   torch::Tensor t = trunk(b);
   PolicyOutput out;
 
-  torch::Tensor raw = policy_logits(t);
+  torch::Tensor raw = policy_logits(t, b);
   TORCH_CHECK(b.mask.sizes() == raw.sizes(), "GraphBatch: mask must be [B, ", config_.grid * config_.grid,
               "] for a network of grid ", config_.grid);
   const float inf = std::numeric_limits<float>::infinity();

@@ -34,6 +34,9 @@ struct GraphBatch {
   torch::Tensor metadata;       // [B, kMetadataFeatures] float
   torch::Tensor current;        // [B] int64, batch node index of the macro to place
   torch::Tensor mask;           // [B, G * G] bool, padded action grid, true = feasible
+  // [B, kCostMapChannels, G, G] float, zero in the padding; undefined unless every state
+  // brought its cost maps.
+  torch::Tensor cost_maps;
 
   int64_t num_graphs() const { return metadata.size(0); }
   GraphBatch to(torch::Device device) const;
@@ -70,7 +73,7 @@ class PolicyValueNetImpl : public torch::nn::Module {
   int64_t parameter_count() const;
 
  private:
-  torch::Tensor policy_logits(const torch::Tensor& trunk);
+  torch::Tensor policy_logits(const torch::Tensor& trunk, const GraphBatch& batch);
 
   GnnConfig config_;
   torch::nn::Linear node_encoder_{nullptr}, metadata_encoder_{nullptr};
@@ -79,6 +82,9 @@ class PolicyValueNetImpl : public torch::nn::Module {
   torch::nn::Linear policy_fc_{nullptr};
   torch::nn::ModuleList policy_up_;  // ConvTranspose2d, stride 2
   torch::nn::ConvTranspose2d policy_out_{nullptr};
+  // With cost maps: the upsampled map and the cost maps, mixed into per-cell features
+  // (3 x 3), then scored (1 x 1).
+  torch::nn::Conv2d cost_mix_{nullptr}, cost_out_{nullptr};
   torch::nn::ModuleList value_layers_;
 };
 TORCH_MODULE(PolicyValueNet);

@@ -26,7 +26,8 @@ PlacementEnv::PlacementEnv(const Netlist& nl, const CostParams& params, const Pl
       start_(start),
       order_(placement_order(nl, start)),
       cells_(params, options.macro_spacing),
-      evaluator_(nl, params) {
+      evaluator_(nl, params),
+      cost_mapper_(nl, order_) {
   for (int32_t m : order_)
     if (nl.width[m] > params.width || nl.height[m] > params.height)
       throw InputError(fmt::format("{}: hard macro '{}' ({} x {}) does not fit the canvas ({} x {})", nl.source,
@@ -68,6 +69,10 @@ void PlacementEnv::step(int cell) {
   cells_.add_obstacle(x, y, nl_.width[m] / 2, nl_.height[m] / 2);
   ++step_;
   update_mask();
+}
+
+void PlacementEnv::cost_maps(std::vector<float>& out) const {
+  cost_mapper_.compute(evaluator_, cells_, current(), mask_, out);
 }
 
 Costs PlacementEnv::finish() {

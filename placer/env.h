@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cost/evaluator.h"
+#include "placer/cost_map.h"
 #include "placer/fd.h"
 #include "placer/mask.h"
 
@@ -53,6 +54,10 @@ class PlacementEnv {
   Costs finish();
   double reward(const Costs& c) const;
 
+  // What placing current() on each cell would do to the cost (placer/cost_map.h):
+  // kCostMapChannels maps of rows x cols; all zero once done.
+  void cost_maps(std::vector<float>& out) const;
+
   const CellMask& cells() const { return cells_; }
   const Placement& placement() const { return evaluator_.placement(); }
   // For placers that score candidate cells: anything changed must be undone before step().
@@ -70,6 +75,7 @@ class PlacementEnv {
   std::vector<int32_t> order_;
   CellMask cells_;
   Evaluator evaluator_;
+  CostMapper cost_mapper_;
   std::vector<uint8_t> mask_;
   int feasible_ = 0;
   int step_ = 0;

@@ -21,6 +21,7 @@ AnnealOptions anneal_options(const PlaceRequest& r) {
   o.seconds = r.seconds > 0 ? r.seconds : kDefaultSeconds;
   o.threads = r.threads > 0 ? r.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.seed = r.seed;
+  if (r.accept_start > 0) o.accept_start = r.accept_start;
   o.spacing = r.env.macro_spacing;
   o.fd = r.env.fd;
   o.fd_set = true;
@@ -87,9 +88,9 @@ PlaceOutcome place_cd(const PlaceRequest& r, const std::string& start, SearchSta
 
 std::string refine_sa(const PlaceRequest& r, Placement& placement, SearchStats* stats) {
   const Placement start = placement;
-  return "'sa' (" +
-         anneal_into(r, refine_anneal_options(anneal_options(r)), start, placement, "annealing refinement", stats) +
-         ")";
+  AnnealOptions o = refine_anneal_options(anneal_options(r));
+  if (r.accept_start > 0) o.accept_start = r.accept_start;
+  return "'sa' (" + anneal_into(r, o, start, placement, "annealing refinement", stats) + ")";
 }
 
 std::string refine_cd(const PlaceRequest& r, Placement& placement, SearchStats* stats) {

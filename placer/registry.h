@@ -24,6 +24,9 @@ struct PlaceRequest {
   int threads = 0;                 // 0: all cores
   double seconds = 0;              // wall-clock budget of placers that search; 0: their default
   int64_t moves = 0;               // an action budget instead, exactly reproducible for a seed
+  // Annealing's starting temperature, as the probability of accepting the first actions'
+  // mean uphill step; 0: the placer's or refiner's own (sa 0.3, the refiner 0.01).
+  double accept_start = 0;
   // Learned placers.
   std::string policy;              // checkpoint or training directory; empty: the bundled one
   int samples = 0;                 // sampled episodes besides the greedy one

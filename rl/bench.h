@@ -17,6 +17,7 @@ struct BenchOptions {
   std::string netlist, plc, device = "cpu";
   std::vector<int> workers = {1};  // collector threads; several values run one after another
   int envs_per_worker = 1, episodes = 16;
+  bool central = false;            // central inference (rl/rollout.h)
   int learner_threads = 0;         // 0: all cores
   unsigned seed = 1;
   bool learn = true;               // false: collection only

@@ -94,6 +94,8 @@ void TrainConfig::validate() const {
   if (!(env.infeasible_reward < 0)) bad("infeasible_reward must be negative");
   if (!(env.macro_spacing >= 0)) bad("macro_spacing must be at least 0");
   if (envs_per_worker < 1) bad("envs_per_worker must be at least 1");
+  if (inference != "auto" && inference != "central" && inference != "per_worker")
+    bad(fmt::format("inference must be \"auto\", \"central\" or \"per_worker\" (got \"{}\")", inference));
   if (learner_threads < 0) bad("learner_threads must be at least 0");
   if (eval_every < 1) bad("eval_every must be at least 1");
   if (device.empty()) bad("device must name a device (cpu, cuda, cuda:1, ...)");
@@ -110,6 +112,7 @@ std::string TrainConfig::to_json() const {
             {"macro_spacing", env.macro_spacing},
             {"run_fd", env.run_fd},
             {"envs_per_worker", envs_per_worker},
+            {"inference", inference},
             {"learner_threads", learner_threads},
             {"device", device},
             {"eval_every", eval_every}};
@@ -166,6 +169,7 @@ TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& b
   take(j, "macro_spacing", c.env.macro_spacing, "");
   take(j, "run_fd", c.env.run_fd, "");
   take(j, "envs_per_worker", c.envs_per_worker, "");
+  take(j, "inference", c.inference, "");
   take(j, "learner_threads", c.learner_threads, "");
   take(j, "device", c.device, "");
   take(j, "eval_every", c.eval_every, "");
@@ -174,5 +178,9 @@ TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& b
 }
 
 TrainConfig TrainConfig::from_json(const std::string& text) { return from_json(text, TrainConfig{}); }
+
+bool TrainConfig::central_inference() const {
+  return inference == "central" || (inference == "auto" && device.rfind("cpu", 0) != 0);
+}
 
 }  // namespace rlplace::rl

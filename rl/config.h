@@ -57,9 +57,15 @@ struct TrainConfig {
   // per netlist).
   EnvOptions env;
   int envs_per_worker = 1;           // environments each worker steps together (one batched forward)
+  // How collection evaluates the policy (rl/rollout.h): "per_worker", "central" (one batch
+  // of every environment per step), or "auto": central on a GPU, per worker on the CPU.
+  std::string inference = "auto";
   int learner_threads = 0;           // LibTorch threads for learning; 0: all cores
   std::string device = "cpu";        // learner and policy evaluations
   int eval_every = 1;                // greedy episode on every netlist every N iterations
+
+  // Whether collection on `device` runs central inference.
+  bool central_inference() const;
 
   void validate() const;              // throws std::invalid_argument naming the field
   std::string to_json() const;        // every field

@@ -1,9 +1,12 @@
 #include "rl/placers.h"
 
 #include <cstdlib>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "netlists/timing.h"
+#include "placer/local_search.h"
 #include "placer/registry.h"
 #include "rl/policy_placer.h"
 
@@ -11,34 +14,71 @@ namespace rlplace::rl {
 
 namespace {
 
+// The whole pipeline's budget without --seconds, the same as `sa`'s.
+constexpr double kDefaultSeconds = 10;
+// Where the policy leaves off, annealing starts this hot: docs/quality.md measures the
+// choices (the refiner's 0.01 keeps the policy's arrangement; sa's 0.3 forgets it).
+constexpr double kPipelineAcceptStart = 0.01;
+
 // Without a policy named: $RLPLACE_POLICY, else the policy bundled with the sources.
 std::string default_policy() {
   if (const char* env = std::getenv("RLPLACE_POLICY"); env && *env) return env;
   return RLPLACE_BUNDLED_POLICY;
 }
 
-PlaceOutcome place_rl(const PlaceRequest& r) {
+PolicyPlaceResult run_policy(const PlaceRequest& r, int samples) {
   PolicyPlaceOptions po;
   po.policy = r.policy.empty() ? default_policy() : r.policy;
-  po.samples = r.samples;
+  po.samples = samples;
   po.seed = r.seed;
   po.workers = r.threads;
   po.device = r.device;
   EnvOptions env = r.env;
   env.fd.threads = 1;  // one solver per worker
-  const PolicyPlaceResult res = place_with_policy(*r.design, env, po);
-  std::string how =
-      res.chosen < 0
-          ? fmt::format("the policy {} (greedy of {} episode{})", res.checkpoint, res.episodes, res.episodes == 1 ? "" : "s")
-          : fmt::format("the policy {} (sample {} of {} episodes; greedy {:.6f})", res.checkpoint, res.chosen,
-                        res.episodes, res.greedy_proxy);
-  return {res.placement, std::move(how)};
+  return place_with_policy(*r.design, env, po);
+}
+
+std::string policy_phrase(const PolicyPlaceResult& res) {
+  return res.chosen < 0 ? fmt::format("the policy {} (greedy of {} episode{}; {:.6f})", res.checkpoint, res.episodes,
+                                      res.episodes == 1 ? "" : "s", res.costs.proxy_cost)
+                        : fmt::format("the policy {} (sample {} of {} episodes, {:.6f}; greedy {:.6f})", res.checkpoint,
+                                      res.chosen, res.episodes, res.costs.proxy_cost, res.greedy_proxy);
+}
+
+PlaceOutcome place_policy(const PlaceRequest& r) {
+  const PolicyPlaceResult res = run_policy(r, r.samples);
+  return {res.placement, policy_phrase(res)};
+}
+
+// The policy as the prior of a search: its greedy and sampled episodes (one per core unless
+// --samples says otherwise), then annealing from the best of them for the rest of the
+// budget (or --moves actions).
+PlaceOutcome place_rl(const PlaceRequest& r) {
+  const auto t0 = Clock::now();
+  const double budget = r.seconds > 0 ? r.seconds : kDefaultSeconds;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const PolicyPlaceResult res = run_policy(r, r.samples > 0 ? r.samples : (r.threads > 0 ? r.threads : cores));
+  PlaceOutcome out{res.placement, policy_phrase(res)};
+  PlaceRequest search = r;
+  search.seconds = budget - ms_since(t0) / 1000;
+  if (r.moves <= 0 && search.seconds < 0.05) {
+    out.how += fmt::format(", no time left to search (--seconds {})", budget);
+    return out;
+  }
+  if (search.accept_start <= 0) search.accept_start = kPipelineAcceptStart;
+  out.how += ", then " + refine_sa(search, out.placement);
+  return out;
 }
 
 }  // namespace
 
 void register_placers() {
-  register_placer({"rl", "a trained policy (--policy), greedy plus --samples sampled episodes, the best kept", place_rl});
+  register_placer({"policy", "a trained policy alone (--policy): greedy plus --samples sampled episodes, the best kept",
+                   place_policy});
+  register_placer({"rl",
+                   "the learned pipeline: the policy's greedy and sampled episodes, then annealing from the best within "
+                   "--seconds (default 10)",
+                   place_rl});
 }
 
 }  // namespace rlplace::rl

@@ -27,7 +27,7 @@ PolicyPlaceResult place_with_policy(const Design& design, const EnvOptions& env_
   const auto task = make_task(design, env_options, "netlist");
   gnn::PaddedGrid(net->config().grid, task->features.rows, task->features.cols);  // throws if it does not fit
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  Collector collector({task.get()}, o.workers > 0 ? o.workers : cores, 1);
+  Collector collector({task.get()}, o.workers > 0 ? o.workers : cores, 1, !device.is_cpu());
   std::vector<Collector::Job> jobs;
   Collector::Job greedy;
   greedy.greedy = true;

@@ -75,6 +75,11 @@ void state_at(const Task& task, const Episode& e, int t, gnn::DynamicFeatures& o
   }
   out.current = sf.node_of[task.order[t]];
   out.mask.assign(e.masks.begin() + t * cells, e.masks.begin() + (t + 1) * cells);
+  const size_t maps = kCostMapChannels * cells;
+  if (e.cost_maps.empty())
+    out.cost_map.clear();
+  else
+    out.cost_map.assign(e.cost_maps.begin() + t * maps, e.cost_maps.begin() + (t + 1) * maps);
 }
 
 int64_t choose_action(const float* lp, int64_t n, bool greedy, double u) {
@@ -115,8 +120,8 @@ struct Collector::Worker {
   }
 };
 
-Collector::Collector(const std::vector<const Task*>& tasks, int workers, int envs_per_worker)
-    : tasks_(tasks), workers_(std::max(1, workers)), envs_per_worker_(std::max(1, envs_per_worker)) {
+Collector::Collector(const std::vector<const Task*>& tasks, int workers, int envs_per_worker, bool central)
+    : tasks_(tasks), workers_(std::max(1, workers)), envs_per_worker_(std::max(1, envs_per_worker)), central_(central) {
   for (int w = 0; w < workers_; ++w) worker_state_.push_back(std::make_unique<Worker>());
 }
 
@@ -163,7 +168,16 @@ std::vector<Episode> Collector::run(gnn::PolicyValueNetImpl& net, torch::Device 
   r.G2 = static_cast<int64_t>(r.G) * r.G;
   r.groups = static_cast<int>((jobs.size() + envs_per_worker_ - 1) / envs_per_worker_);
   const int threads = std::min(workers_, std::max(1, r.groups));
-  if (threads == 1) {
+  if (central_) {
+    const int saved = at::get_num_threads();
+    try {
+      run_central(r);
+    } catch (...) {
+      at::set_num_threads(saved);
+      throw;
+    }
+    at::set_num_threads(saved);
+  } else if (threads == 1) {
     // In the calling thread: its LibTorch thread setting must come back afterwards.
     const int saved = at::get_num_threads();
     work(r, 0);
@@ -225,7 +239,7 @@ bool Collector::run_group(Run& r, Worker& ws, int group, std::vector<gnn::Dynami
     for (int s = 0; s < count; ++s) {
       if (!slots[s].active) continue;
       const Task& task = *tasks_[r.jobs[first + s].task];
-      gnn::dynamic_features(task.features, *slots[s].env, states[s]);
+      gnn::dynamic_features(task.features, *slots[s].env, states[s], r.net.config().cost_maps);
       refs.push_back({&task.features, &states[s]});
       rows.push_back(s);
     }
@@ -241,31 +255,120 @@ void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vec
   gnn::PolicyOutput out = r.net.forward(batch);
   const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
   const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
-  const float* lpp = lp.data_ptr<float>();
-  const float* vp = v.data_ptr<float>();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const int s = rows[i];
-    const Job& job = r.jobs[first + s];
-    const Task& task = *tasks_[job.task];
-    Episode& e = r.episodes[first + s];
-    PlacementEnv& env = *slots[s].env;
-    const float* row = lpp + i * r.G2;
-    const double u = std::uniform_real_distribution<double>(0, 1)(slots[s].rng);
-    const int64_t action = choose_action(row, r.G2, job.greedy, u);
-    const gnn::PaddedGrid pg(r.G, task.features.rows, task.features.cols);
-    const int cell = action < 0 ? -1 : pg.cell_of_action(static_cast<int>(action));
-    if (cell < 0) throw std::logic_error(fmt::format("policy chose action {} outside the feasible cells", action));
-    e.cells.push_back(cell);
-    e.actions.push_back(static_cast<int32_t>(action));
-    e.masks.insert(e.masks.end(), env.mask().begin(), env.mask().end());
-    e.log_probs.push_back(row[action]);
-    e.values.push_back(vp[i]);
-    const int32_t macro = env.current();
-    env.step(cell);
-    const double scale = 1.0 / (task.features.width + task.features.height);
-    e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
-    e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
-    if (env.done()) finish(r, first + s, slots[s]);
+  for (size_t i = 0; i < rows.size(); ++i)
+    step_slot(r, first + rows[i], slots[rows[i]], *refs[i].state, lp.data_ptr<float>() + i * r.G2,
+              v.data_ptr<float>()[i]);
+}
+
+// Episode `index` takes one action from its row of log-probabilities.
+void Collector::step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* row,
+                          float value) {
+  const Job& job = r.jobs[index];
+  const Task& task = *tasks_[job.task];
+  Episode& e = r.episodes[index];
+  PlacementEnv& env = *slot.env;
+  const double u = std::uniform_real_distribution<double>(0, 1)(slot.rng);
+  const int64_t action = choose_action(row, r.G2, job.greedy, u);
+  const gnn::PaddedGrid pg(r.G, task.features.rows, task.features.cols);
+  const int cell = action < 0 ? -1 : pg.cell_of_action(static_cast<int>(action));
+  if (cell < 0) throw std::logic_error(fmt::format("policy chose action {} outside the feasible cells", action));
+  e.cells.push_back(cell);
+  e.actions.push_back(static_cast<int32_t>(action));
+  e.masks.insert(e.masks.end(), env.mask().begin(), env.mask().end());
+  if (r.net.config().cost_maps) e.cost_maps.insert(e.cost_maps.end(), state.cost_map.begin(), state.cost_map.end());
+  e.log_probs.push_back(row[action]);
+  e.values.push_back(value);
+  const int32_t macro = env.current();
+  env.step(cell);
+  const double scale = 1.0 / (task.features.width + task.features.height);
+  e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
+  e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
+  if (env.done()) finish(r, index, slot);
+}
+
+namespace {
+
+// f(i) for i in [0, n) on up to `threads` threads; the first exception is rethrown.
+void parallel_for(int n, int threads, const std::function<void(int)>& f) {
+  threads = std::min(threads, n);
+  if (threads <= 1) {
+    for (int i = 0; i < n; ++i) f(i);
+    return;
+  }
+  std::atomic<int> next{0};
+  std::exception_ptr error;
+  std::mutex mu;
+  auto body = [&] {
+    try {
+      for (int i; (i = next.fetch_add(1)) < n;) f(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!error) error = std::current_exception();
+      next = n;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(body);
+  body();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+void Collector::run_central(Run& r) {
+  // The one evaluation per step may use every core when it runs on the CPU.
+  at::set_num_threads(workers_);
+  torch::NoGradGuard no_grad;
+  Worker& ws = *worker_state_[0];
+  const int total = static_cast<int>(r.jobs.size());
+  for (int first = 0; first < total; first += kCentralBatch) {
+    const int count = std::min(kCentralBatch, total - first);
+    std::vector<Slot> slots(count);
+    std::vector<gnn::DynamicFeatures> states(count);
+    // Environments are created here, one per slot and task, before the parallel part.
+    for (int s = 0; s < count; ++s) {
+      const Job& job = r.jobs[first + s];
+      slots[s] = {&ws.env(*tasks_[job.task], job.task, s, count), std::mt19937_64(job.seed),
+                  std::chrono::steady_clock::now(), true};
+    }
+    parallel_for(count, workers_, [&](int s) {
+      const Job& job = r.jobs[first + s];
+      if (hook_) hook_(job);
+      Episode& e = r.episodes[first + s];
+      e.task = job.task;
+      e.policy_version = r.version;
+      e.seed = job.seed;
+      slots[s].env->reset();
+      slots[s].t0 = std::chrono::steady_clock::now();
+      if (slots[s].env->done()) finish(r, first + s, slots[s]);
+    });
+    const bool maps = r.net.config().cost_maps;
+    for (;;) {
+      if (r.stop && r.stop()) {
+        r.abandon = true;
+        return;
+      }
+      std::vector<int> rows;
+      for (int s = 0; s < count; ++s)
+        if (slots[s].active) rows.push_back(s);
+      if (rows.empty()) break;
+      parallel_for(static_cast<int>(rows.size()), workers_, [&](int i) {
+        const int s = rows[i];
+        gnn::dynamic_features(tasks_[r.jobs[first + s].task]->features, *slots[s].env, states[s], maps);
+      });
+      std::vector<gnn::StateRef> refs;
+      for (int s : rows) refs.push_back({&tasks_[r.jobs[first + s].task]->features, &states[s]});
+      gnn::PolicyOutput out = r.net.forward(gnn::make_batch(refs, r.G, r.device));
+      const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
+      const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
+      const float* lpp = lp.data_ptr<float>();
+      const float* vp = v.data_ptr<float>();
+      parallel_for(static_cast<int>(rows.size()), workers_, [&](int i) {
+        const int s = rows[i];
+        step_slot(r, first + s, slots[s], states[s], lpp + i * r.G2, vp[i]);
+      });
+    }
   }
 }
 

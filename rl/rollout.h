@@ -50,6 +50,9 @@ struct Episode {
   std::vector<int32_t> actions;  // padded action of each step
   std::vector<uint8_t> masks;    // steps x (rows * cols), the mask each action was drawn from
   std::vector<float> x, y;       // scaled position of the macro each step placed
+  // steps x kCostMapChannels x (rows * cols), the cost maps each action saw; empty for a
+  // policy that does not read them.
+  std::vector<float> cost_maps;
   std::vector<float> log_probs, values;
   bool infeasible = false;       // a macro found no feasible cell; the episode stopped there
   Costs costs;                   // of the final placement (zero if infeasible)
@@ -64,9 +67,14 @@ struct Episode {
 // The features of step t of `e` (0 <= t < e.steps()).
 void state_at(const Task& task, const Episode& e, int t, gnn::DynamicFeatures& out);
 
-// Runs episodes on K worker threads. Each worker owns its environments; the policy is
-// shared read-only and evaluated without gradients. A worker steps envs_per_worker
-// episodes together and evaluates their states in one batch.
+// Runs episodes on K worker threads; the policy is shared read-only and evaluated without
+// gradients. Per worker (the default): each worker owns its environments, steps
+// envs_per_worker episodes together and evaluates their states in one batch. Central (in
+// the manner of SEED RL's inference server): every episode of the run (up to
+// kCentralBatch at a time) is stepped together, the workers computing features and
+// stepping environments in parallel and one evaluation of all the states per step, which
+// gives a GPU one large batch instead of K small ones competing for it.
+inline constexpr int kCentralBatch = 512;
 class Collector {
  public:
   struct Job {
@@ -84,7 +92,7 @@ class Collector {
     Interrupted() : std::runtime_error("interrupted") {}
   };
 
-  Collector(const std::vector<const Task*>& tasks, int workers, int envs_per_worker);
+  Collector(const std::vector<const Task*>& tasks, int workers, int envs_per_worker, bool central = false);
   ~Collector();
 
   // Called by the worker threads before each episode starts (tests inject failures with
@@ -105,6 +113,8 @@ class Collector {
   struct Run;
   struct Slot;
   void work(Run& r, int worker);
+  void run_central(Run& r);
+  void step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* log_probs, float value);
   bool run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states);
   void step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
             const std::vector<gnn::StateRef>& refs);
@@ -112,6 +122,7 @@ class Collector {
 
   std::vector<const Task*> tasks_;
   int workers_, envs_per_worker_;
+  bool central_;
   std::vector<std::unique_ptr<Worker>> worker_state_;
   EpisodeHook hook_;
 };

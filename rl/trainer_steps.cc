@@ -103,8 +103,8 @@ Trainer::Trainer(const TrainOptions& o) : o_(o) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const int workers = o.workers > 0 ? o.workers : static_cast<int>(cores);
   learner_threads_ = config_.learner_threads > 0 ? config_.learner_threads : static_cast<int>(cores);
-  collector_ = std::make_unique<Collector>(train_ptrs_, workers, config_.envs_per_worker);
-  evaluator_ = std::make_unique<Collector>(all_ptrs_, workers, config_.envs_per_worker);
+  collector_ = std::make_unique<Collector>(train_ptrs_, workers, config_.envs_per_worker, config_.central_inference());
+  evaluator_ = std::make_unique<Collector>(all_ptrs_, workers, config_.envs_per_worker, config_.central_inference());
   if (o.before_episode) {
     auto hook = [f = o.before_episode](const Collector::Job& j) { f(j.task, j.seed); };
     collector_->set_episode_hook(hook);

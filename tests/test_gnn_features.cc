@@ -157,6 +157,13 @@ TEST(GnnConfig, JsonRoundTripAndValidation) {
   std::string extra = c.to_json();
   extra.insert(1, R"("dropout":0.1,)");
   EXPECT_THROW(GnnConfig::from_json(extra), std::invalid_argument);
+  // A configuration written before the cost maps existed describes a network without them.
+  EXPECT_TRUE(c.cost_maps);
+  const GnnConfig old = GnnConfig::from_json(
+      R"({"node_dim":8,"layers":3,"grid":64,"policy_channels":32,"value_hidden":[32,8]})");
+  EXPECT_FALSE(old.cost_maps);
+  EXPECT_THROW(GnnConfig::from_json(R"({"node_dim":8,"layers":3,"grid":64,"policy_channels":32,"value_hidden":[32,8],"cost_maps":1})"),
+               std::invalid_argument);
 }
 
 }  // namespace

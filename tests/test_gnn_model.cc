@@ -187,10 +187,10 @@ TEST(GnnModel, GradientsReachEveryParameter) {
     EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
     ++checked;
   }
-  // 2 encoders, 3 edge layers, 3 attention projections, policy fc, 2 up-convolutions and
-  // the output convolution, 3 value layers: a weight and a bias each, but the key
-  // projection and the output convolution have no bias.
-  EXPECT_EQ(checked, 2 * (2 + 3 + 3 + 1 + 2 + 1 + 3) - 2);
+  // 2 encoders, 3 edge layers, 3 attention projections, policy fc, 2 up-convolutions, the
+  // cost-map mixing and output convolutions, 3 value layers: a weight and a bias each, but
+  // the key projection and the output convolution have no bias.
+  EXPECT_EQ(checked, 2 * (2 + 3 + 3 + 1 + 2 + 2 + 3) - 2);
 }
 
 TEST(GnnModel, RowGatherAndSumMatchIndexSelectAndIndexAddWithGradients) {
@@ -217,12 +217,31 @@ TEST(GnnModel, RowGatherAndSumMatchIndexSelectAndIndexAddWithGradients) {
 TEST(GnnModel, ParameterCountFollowsTheConfiguration) {
   // d = 8, G = 128, 32 channels: encoders 72 + 104, edge layers 3 * 144, attention 72 + 64 +
   // 72, policy fc 40 * 2048 + 2048, up-convolutions 32>16>8>4>2 and 2>1 (no bias), value
-  // 40>32>8>1.
-  PolicyValueNet net(GnnConfig{});
-  const int64_t expected = 72 + 104 + 3 * 144 + (72 + 64 + 72) + (40 * 2048 + 2048) + (32 * 16 * 9 + 16) +
-                           (16 * 8 * 9 + 8) + (8 * 4 * 9 + 4) + (4 * 2 * 9 + 2) + 2 * 9 + (40 * 32 + 32) +
-                           (32 * 8 + 8) + (8 + 1);
-  EXPECT_EQ(net->parameter_count(), expected);
+  // 40>32>8>1; then either the output convolution 2>1 (no bias), or with the cost maps the
+  // mixing convolution (2 + 3)>8 (3 x 3) and the scoring one 8>1 (1 x 1, no bias).
+  const int64_t common = 72 + 104 + 3 * 144 + (72 + 64 + 72) + (40 * 2048 + 2048) + (32 * 16 * 9 + 16) +
+                         (16 * 8 * 9 + 8) + (8 * 4 * 9 + 4) + (4 * 2 * 9 + 2) + (40 * 32 + 32) + (32 * 8 + 8) + (8 + 1);
+  EXPECT_EQ(PolicyValueNet(GnnConfig{})->parameter_count(), common + (5 * 8 * 9 + 8) + 8);
+  GnnConfig without;
+  without.cost_maps = false;
+  EXPECT_EQ(PolicyValueNet(without)->parameter_count(), common + 2 * 9);
+}
+
+TEST(GnnModel, TheCostMapsMoveTheScoresAndAreRequired) {
+  torch::manual_seed(3);
+  auto cases = sample_cases();
+  const GnnConfig config = small_config();
+  PolicyValueNet net(config);
+  GraphBatch b = batch_of(cases, config.grid);
+  ASSERT_TRUE(b.cost_maps.defined());
+  const PolicyOutput ref = net->forward(b);
+  // The scores follow the maps: other maps, other scores.
+  GraphBatch other = b;
+  other.cost_maps = b.cost_maps.flip({3});
+  EXPECT_GT(max_abs_diff(ref.logits.masked_fill(b.mask.logical_not(), 0), net->forward(other).logits.masked_fill(b.mask.logical_not(), 0)), 1e-4);
+  GraphBatch none = b;
+  none.cost_maps = torch::Tensor();
+  EXPECT_THROW(net->forward(none), c10::Error);
 }
 
 // Built only against a CUDA LibTorch (TORCH_CUDA_LIBRARIES set), where a GPU is expected:

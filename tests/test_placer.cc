@@ -2,6 +2,8 @@
 // tests/cli/test_cli_place.cc).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "cost/design.h"
@@ -142,6 +144,71 @@ TEST(Env, MacroLargerThanTheCanvasIsAnInputError) {
     EXPECT_NE(std::string(e.what()).find("does not fit the canvas"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("huge"), std::string::npos);
   }
+}
+
+// The wirelength map against placing the macro for real on every feasible cell; the
+// density and congestion maps against the evaluator's grids averaged by hand.
+TEST(CostMaps, MatchThePlacedMacrosCostsOnAriane133) {
+  const Design d = ariane();
+  PlacementEnv env(d.netlist, d.params, d.placement);
+  env.reset();
+  // Ten macros on their first feasible cells, so that nets have placed pins.
+  for (int i = 0; i < 10; ++i) {
+    const auto& m = env.mask();
+    env.step(static_cast<int>(std::find(m.begin(), m.end(), 1) - m.begin()));
+  }
+  std::vector<float> maps;
+  env.cost_maps(maps);
+  const int cols = d.params.cols, rows = d.params.rows, n = cols * rows;
+  ASSERT_EQ(maps.size(), static_cast<size_t>(kCostMapChannels * n));
+  const int32_t macro = env.current();
+  Evaluator ev = env.evaluator();
+  const double before = ev.costs().wirelength;
+  std::vector<double> delta(n, 0);
+  double lo = 1e300, hi = -1e300;
+  for (int c = 0; c < n; ++c) {
+    if (!env.mask()[c]) continue;
+    ev.place(macro, env.cells().cell_x(c % cols), env.cells().cell_y(c / cols));
+    delta[c] = ev.costs().wirelength - before;
+    ev.unplace(macro);
+    lo = std::min(lo, delta[c]);
+    hi = std::max(hi, delta[c]);
+  }
+  ASSERT_GT(hi, lo);
+  int feasible = 0;
+  for (int c = 0; c < n; ++c) {
+    if (!env.mask()[c]) {
+      EXPECT_EQ(maps[c], 1.f);
+      continue;
+    }
+    ++feasible;
+    EXPECT_NEAR(maps[c], (delta[c] - lo) / (hi - lo), 1e-5) << "cell " << c;
+  }
+  EXPECT_GT(feasible, 100);
+  const std::vector<double> density = env.evaluator().density_grid();
+  std::vector<double> h, v;
+  env.evaluator().congestion_grids(h, v);
+  const double gw = d.params.width / cols, gh = d.params.height / rows;
+  const int kc = static_cast<int>(d.netlist.width[macro] / 2 / gw), kr = static_cast<int>(d.netlist.height[macro] / 2 / gh);
+  for (int cell : {0, n / 2 + cols / 2, n - 1}) {
+    const int r = cell / cols, c = cell % cols;
+    double ds = 0, cs = 0;
+    int k = 0;
+    for (int rr = std::max(0, r - kr); rr <= std::min(rows - 1, r + kr); ++rr)
+      for (int cc = std::max(0, c - kc); cc <= std::min(cols - 1, c + kc); ++cc, ++k) {
+        ds += density[rr * cols + cc];
+        cs += 0.5 * (h[rr * cols + cc] + v[rr * cols + cc]);
+      }
+    EXPECT_NEAR(maps[n + cell], std::min(4.0, ds / k), 1e-5) << "cell " << cell;
+    EXPECT_NEAR(maps[2 * n + cell], std::min(4.0, cs / k), 1e-5) << "cell " << cell;
+  }
+  // Once every macro is placed the maps are all zero.
+  while (!env.done()) {
+    const auto& m = env.mask();
+    env.step(static_cast<int>(std::find(m.begin(), m.end(), 1) - m.begin()));
+  }
+  env.cost_maps(maps);
+  EXPECT_EQ(std::count(maps.begin(), maps.end(), 0.f), static_cast<long>(maps.size()));
 }
 
 TEST(Placers, RandomIsLegalAndSeeded) {

@@ -83,11 +83,17 @@ TEST(RlConfig, TheEnvironmentsOptionsKeepTheirFieldNames) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"device", "envs_per_worker", "episodes_per_iteration", "eval_every", "gnn",
-                                            "infeasible_reward", "learner_threads", "macro_spacing", "ppo",
+                                            "infeasible_reward", "inference", "learner_threads", "macro_spacing", "ppo",
                                             "reward_congestion_weight", "reward_density_weight",
                                             "reward_wirelength_weight", "run_fd"}));
   EXPECT_EQ(j["reward_congestion_weight"], 0.5);
   EXPECT_THROW(TrainConfig::from_json(R"({"macro_spacing": -1})"), std::invalid_argument);
+  EXPECT_THROW(TrainConfig::from_json(R"({"inference": "remote"})"), std::invalid_argument);
+  // Central inference where a GPU evaluates the policy, unless the configuration says.
+  EXPECT_FALSE(TrainConfig{}.central_inference());
+  EXPECT_TRUE(TrainConfig::from_json(R"({"device": "cuda"})").central_inference());
+  EXPECT_FALSE(TrainConfig::from_json(R"({"device": "cuda", "inference": "per_worker"})").central_inference());
+  EXPECT_TRUE(TrainConfig::from_json(R"({"inference": "central"})").central_inference());
 }
 
 }  // namespace

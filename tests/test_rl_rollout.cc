@@ -109,6 +109,20 @@ TEST(RlRollout, EpisodesDoNotDependOnTheNumberOfWorkers) {
     distinct.insert(a[i].cells);
   }
   EXPECT_GT(distinct.size(), 3u);  // the seeds differ, so do the sampled episodes
+  // Central inference evaluates all ten states of a step in one batch: the same episodes
+  // (log-probabilities to the rounding of another batch size).
+  for (int workers : {1, 3}) {
+    Collector central({task.get()}, workers, 1, true);
+    const auto c = central.run(*net, torch::kCPU, 4, jobs);
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      EXPECT_EQ(a[i].cells, c[i].cells) << workers << " workers, episode " << i;
+      EXPECT_EQ(a[i].cost_maps, c[i].cost_maps);
+      EXPECT_EQ(a[i].reward, c[i].reward);
+      ASSERT_EQ(a[i].log_probs.size(), c[i].log_probs.size());
+      for (size_t k = 0; k < a[i].log_probs.size(); ++k) EXPECT_NEAR(a[i].log_probs[k], c[i].log_probs[k], 1e-5);
+    }
+  }
+  EXPECT_EQ(a[0].cost_maps.size(), static_cast<size_t>(a[0].steps()) * kCostMapChannels * 16);  // 4 x 4 grid
 }
 
 TEST(RlRollout, AMacroWithNowhereToGoEndsTheEpisodeWithTheInfeasibleReward) {
@@ -139,8 +153,8 @@ TEST(RlRollout, AWorkersExceptionEndsTheRunInsteadOfHanging) {
   auto task = make_task(kTinyNetlist, kTinyPlc, eo);
   gnn::PolicyValueNet net(small_config().gnn);
   net->eval();
-  for (int workers : {1, 3}) {
-    Collector c({task.get()}, workers, 1);
+  for (auto [workers, central] : {std::pair{1, false}, {3, false}, {3, true}}) {
+    Collector c({task.get()}, workers, 1, central);
     c.set_episode_hook([](const Collector::Job& j) {
       if (j.seed == 5) throw std::runtime_error("injected failure");
     });

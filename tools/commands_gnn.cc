@@ -81,6 +81,7 @@ void add_bench_gnn(CLI::App& app, Run& chosen) {
   cmd->add_option("--grid", o.config.grid, "Action grid G (8 times a power of two)");
   cmd->add_option("--policy-channels", o.config.policy_channels, "Channels of the policy head's 8 x 8 map")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("!--no-cost-maps", o.config.cost_maps, "A network without the cost maps (as before they existed)");
   cmd->add_flag("--default-malloc", f->default_malloc,
                 "Leave glibc's allocator as it is (by default freed memory is kept for reuse)");
   cmd->add_flag("--json", f->json, "Print one JSON object");
@@ -142,6 +143,8 @@ void add_bench_train(CLI::App& app, Run& chosen) {
   cmd->add_option("--grid", o.config.grid, "Action grid G (8 times a power of two)");
   cmd->add_option("--seed", o.seed, "Seed of the weights and episodes");
   cmd->add_flag("!--no-learn", o.learn, "Collection only");
+  cmd->add_flag("--central", o.central, "Central inference: one batch of every environment per step");
+  cmd->add_flag("!--no-cost-maps", o.config.cost_maps, "A network without the cost maps (as before they existed)");
   cmd->add_flag("--json", f->json, "Print one JSON object");
   cmd->callback([f, &chosen] { chosen = [f] { return run_bench_train(*f); }; });
 }

@@ -52,7 +52,7 @@ int run_place(PlaceOptions& o) {
 std::string placers_help() {
   std::string s = "One of:";
   for (const std::string& name : placer_names()) s += " " + name + ",";
-  return s + " or rl (a trained policy; the LibTorch build)";
+  return s + " or rl and policy (a trained policy; the LibTorch build)";
 }
 
 }  // namespace
@@ -74,12 +74,16 @@ void add_place(CLI::App& app, Run& chosen) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--moves", rq.moves, "Action budget of search placers instead of --seconds: reproducible")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--accept-start", rq.accept_start,
+                  "Annealing (sa, rl, --refine sa): probability of accepting the first actions' mean uphill step, "
+                  "which sets the starting temperature (0: the placer's own)")
+      ->check(CLI::Range(0.0, 0.999));
   cmd->add_option("--policy", rq.policy,
-                  "For --placer rl: a checkpoint (.pt) or a training directory (its latest); default: $RLPLACE_POLICY, "
+                  "For --placer rl|policy: a checkpoint (.pt) or a training directory (its latest); default: $RLPLACE_POLICY, "
                   "else the bundled pretrained policy");
-  cmd->add_option("--samples", rq.samples, "For --placer rl: sampled episodes besides the greedy one; the best is kept")
+  cmd->add_option("--samples", rq.samples, "For --placer rl|policy: sampled episodes besides the greedy one; the best is kept")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--device", rq.device, "For --placer rl: cpu, cuda, cuda:1, ...");
+  cmd->add_option("--device", rq.device, "For --placer rl|policy: cpu, cuda, cuda:1, ...");
   cmd->add_option("--out", job.out, "Output placement (.plc), written atomically")->required();
   cmd->add_option("--seed", rq.seed, "Random seed");
   cmd->add_option("--spacing", o->spacing, "Clearance between hard macros, microns")->check(CLI::NonNegativeNumber);

@@ -121,7 +121,7 @@ TEST(RlCommand, PlaceWithThePolicyRepeatsTheTrainersGreedyEpisode) {
                                     kTinyNetlist, kTinyPlc, base, base), out), 0) << out;
   const auto csv = read_csv(base + "/run/metrics.csv");
   const size_t c = std::find(csv[0].begin(), csv[0].end(), "tiny3/greedy_proxy") - csv[0].begin();
-  ASSERT_EQ(run_command(fmt::format("place --placer rl --policy {}/run --netlist {} --plc {} --out {}/p.plc --json", base,
+  ASSERT_EQ(run_command(fmt::format("place --placer policy --policy {}/run --netlist {} --plc {} --out {}/p.plc --json", base,
                                     kTinyNetlist, kTinyPlc, base), out), 0) << out;
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(fmt::format("{}", j["proxy_cost"].get<double>()), csv.back()[c]);
@@ -129,29 +129,36 @@ TEST(RlCommand, PlaceWithThePolicyRepeatsTheTrainersGreedyEpisode) {
   ASSERT_EQ(run_command(fmt::format("eval --netlist {} --plc {}/p.plc --json", kTinyNetlist, base), out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["proxy_cost"], j["proxy_cost"]);
   // Sampling more episodes can only keep or improve the greedy one.
-  ASSERT_EQ(run_command(fmt::format("place --placer rl --policy {}/run/checkpoints/policy-000002.pt --samples 20 --netlist {} "
+  ASSERT_EQ(run_command(fmt::format("place --placer policy --policy {}/run/checkpoints/policy-000002.pt --samples 20 --netlist {} "
                                     "--plc {} --out {}/s.plc --json", base, kTinyNetlist, kTinyPlc, base), out), 0) << out;
   EXPECT_LE(nlohmann::json::parse(out)["proxy_cost"].get<double>(), j["proxy_cost"].get<double>());
-  EXPECT_EQ(run_command(fmt::format("place --placer rl --policy {}/config.json --netlist {} --plc {} --out {}/q.plc", base,
+  EXPECT_EQ(run_command(fmt::format("place --placer policy --policy {}/config.json --netlist {} --plc {} --out {}/q.plc", base,
                                     kTinyNetlist, kTinyPlc, base), out), 1);
   EXPECT_EQ(out.rfind(fmt::format("rlplace: error: {}/config.json: ", base), 0), 0u) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
-  EXPECT_EQ(run_command(fmt::format("place --placer rl --policy {}/nothing --netlist {} --plc {} --out {}/q.plc", base,
+  EXPECT_EQ(run_command(fmt::format("place --placer policy --policy {}/nothing --netlist {} --plc {} --out {}/q.plc", base,
                                     kTinyNetlist, kTinyPlc, base), out), 1);
   EXPECT_EQ(out, fmt::format("rlplace: error: {}/nothing: no such policy checkpoint or training directory\n", base));
 }
 
 TEST(RlCommand, BundledPretrainedPolicyBeatsTheGreedyPlacerOnAriane) {
-  // Without --policy, place --placer rl uses netlists/data/policies/pretrained.pt.
+  // Without --policy, the policy placers use netlists/data/policies/pretrained.pt.
   const std::string base = temp_dir("rl_bundled");
   const std::string nl = data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"), plc = data("netlists/data/ariane133_ng45/legalized.plc");
   std::string out;
-  ASSERT_EQ(run_command(fmt::format("place --placer rl --netlist {} --plc {} --out {}/rl.plc --json", nl, plc, base), out), 0) << out;
-  const auto rl = nlohmann::json::parse(out);
+  ASSERT_EQ(run_command(fmt::format("place --placer policy --netlist {} --plc {} --out {}/p.plc --json", nl, plc, base), out), 0) << out;
+  const auto policy = nlohmann::json::parse(out);
   ASSERT_EQ(run_command(fmt::format("place --placer greedy --netlist {} --plc {} --out {}/g.plc --json", nl, plc, base), out), 0) << out;
   const auto greedy = nlohmann::json::parse(out);
+  EXPECT_TRUE(policy["legal"].get<bool>());
+  EXPECT_LT(policy["proxy_cost"].get<double>(), greedy["proxy_cost"].get<double>());
+  // The learned pipeline searches from the policy's best episode: never worse than the
+  // greedy decode, and the file it writes scores what it printed.
+  ASSERT_EQ(run_command(fmt::format("place --placer rl --seconds 4 --threads 2 --netlist {} --plc {} --out {}/rl.plc --json", nl,
+                                    plc, base), out), 0) << out;
+  const auto rl = nlohmann::json::parse(out);
   EXPECT_TRUE(rl["legal"].get<bool>());
-  EXPECT_LT(rl["proxy_cost"].get<double>(), greedy["proxy_cost"].get<double>());
+  EXPECT_LT(rl["proxy_cost"].get<double>(), policy["proxy_cost"].get<double>());
   ASSERT_EQ(run_command(fmt::format("eval --netlist {} --plc {}/rl.plc --json", nl, base), out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["proxy_cost"], rl["proxy_cost"]);
 }
@@ -168,7 +175,7 @@ TEST(RlCommand, ACorruptCheckpointIsRefusedByPlaceAndReplacedOnResume) {
   for (size_t i = 0; i < 64; ++i) bytes[bytes.size() / 2 + i] = '\xff';
   test::write_text(latest, bytes);
   // place refuses the corrupt policy with one line naming it.
-  EXPECT_EQ(run_command(fmt::format("place --placer rl --policy {}/run --netlist {} --plc {} --out {}/p.plc", base,
+  EXPECT_EQ(run_command(fmt::format("place --placer policy --policy {}/run --netlist {} --plc {} --out {}/p.plc", base,
                                     kTinyNetlist, kTinyPlc, base), out), 1);
   EXPECT_EQ(out.rfind(fmt::format("rlplace: error: {}: ", latest), 0), 0u) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
@@ -177,7 +184,7 @@ TEST(RlCommand, ACorruptCheckpointIsRefusedByPlaceAndReplacedOnResume) {
   EXPECT_EQ(out.rfind(fmt::format("rlplace: warning: {}: ", latest), 0), 0u) << out;
   EXPECT_NE(out.find("; resuming from iteration 1 instead\n"), std::string::npos) << out;
   EXPECT_NE(out.find("trained          2 iterations in this run, 3 in all"), std::string::npos) << out;
-  ASSERT_EQ(run_command(fmt::format("place --placer rl --policy {}/run --netlist {} --plc {} --out {}/p.plc", base,
+  ASSERT_EQ(run_command(fmt::format("place --placer policy --policy {}/run --netlist {} --plc {} --out {}/p.plc", base,
                                     kTinyNetlist, kTinyPlc, base), out), 0) << out;
 }
 

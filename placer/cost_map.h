@@ -1,0 +1,48 @@
+// What putting the macro of the current step on each grid cell would do to the cost, as
+// maps a policy can read beside the graph (in the spirit of MaskPlace's and WireMask-BBO's
+// wire masks). With them the policy ranks visible consequences instead of recalling where
+// a chip's macros went, which is also what can carry over to a chip it never saw.
+//
+// Channels, each rows x cols, row-major from the bottom-left, channel after channel:
+//   0  wirelength: the increase of the weighted HPWL of the macro's nets (over their pins
+//      already placed) with the macro's centre on the cell, scaled to [0, 1] over the
+//      feasible cells (0: the best feasible cell, 1: the worst and every infeasible cell);
+//   1  density: the mean density of the grid cells the macro would cover;
+//   2  congestion: the mean of the H and V routing congestion over those cells.
+// Density and congestion are the evaluator's own per-cell values, clipped to [0, 4].
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cost/evaluator.h"
+#include "placer/mask.h"
+
+namespace rlplace {
+
+inline constexpr int kCostMapChannels = 3;
+
+class CostMapper {
+ public:
+  // Precomputes the nets of each macro in `macros` and its pins' offsets on them.
+  CostMapper(const Netlist& nl, const std::vector<int32_t>& macros);
+
+  // The maps for `macro` (one of the constructor's) from the evaluator's placement, with
+  // `mask` the macro's feasible cells. `out` is resized to kCostMapChannels * cells.
+  void compute(const Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+               std::vector<float>& out) const;
+
+ private:
+  struct MacroNet {
+    int32_t net;
+    int32_t pin_begin, pin_end;  // the macro's pins on the net, in pins_
+  };
+  const Netlist& nl_;
+  std::vector<int32_t> slot_of_;  // netlist node -> index into begin_, or -1
+  std::vector<int32_t> begin_;    // CSR over the constructor's macros into nets_
+  std::vector<MacroNet> nets_;
+  std::vector<int32_t> pins_;
+  mutable std::vector<double> dx_, dy_;
+};
+
+}  // namespace rlplace
