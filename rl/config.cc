@@ -33,7 +33,9 @@ json ppo_json(const PpoConfig& p) {
           {"kl_cutoff_factor", p.kl_cutoff_factor},
           {"kl_cutoff_coef", p.kl_cutoff_coef},
           {"normalization", p.normalization},
-          {"reward_stats_decay", p.reward_stats_decay}};
+          {"reward_stats_decay", p.reward_stats_decay},
+          {"self_imitation_coef", p.self_imitation_coef},
+          {"self_imitation_episodes", p.self_imitation_episodes}};
 }
 
 // Copies the fields `j` has into `out`, whose existing JSON form `like` names the allowed
@@ -90,6 +92,9 @@ void TrainConfig::validate() const {
   if (p.normalization != "per_netlist" && p.normalization != "minibatch")
     bad(fmt::format("ppo.normalization must be \"per_netlist\" or \"minibatch\" (got \"{}\")", p.normalization));
   if (!(p.reward_stats_decay >= 0 && p.reward_stats_decay < 1)) bad("ppo.reward_stats_decay must be in [0, 1)");
+  if (!(p.self_imitation_coef >= 0)) bad("ppo.self_imitation_coef must be at least 0");
+  if (p.self_imitation_episodes < 1)
+    bad(fmt::format("ppo.self_imitation_episodes must be at least 1 (got {})", p.self_imitation_episodes));
   if (episodes_per_iteration < 1) bad("episodes_per_iteration must be at least 1");
   if (!(env.infeasible_reward < 0)) bad("infeasible_reward must be negative");
   if (!(env.macro_spacing >= 0)) bad("macro_spacing must be at least 0");
@@ -153,6 +158,8 @@ TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& b
     take(p, "kl_cutoff_coef", o.kl_cutoff_coef, "ppo.");
     take(p, "normalization", o.normalization, "ppo.");
     take(p, "reward_stats_decay", o.reward_stats_decay, "ppo.");
+    take(p, "self_imitation_coef", o.self_imitation_coef, "ppo.");
+    take(p, "self_imitation_episodes", o.self_imitation_episodes, "ppo.");
   }
   if (j.contains("gnn")) {
     // The network's own reader wants every field; fill the missing ones from the base.

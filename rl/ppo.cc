@@ -21,6 +21,42 @@ namespace rlplace::rl {
 
 double RewardStats::deviation() const { return std::sqrt(std::max(0.0, second - mean * mean)); }
 
+namespace {
+
+// Masks (0/1 bytes) as hex digits, four cells a digit, with the cell count in front.
+std::string pack_bits(const std::vector<uint8_t>& bits) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out = std::to_string(bits.size()) + ":";
+  for (size_t i = 0; i < bits.size(); i += 4) {
+    int d = 0;
+    for (size_t b = 0; b < 4 && i + b < bits.size(); ++b) d |= (bits[i + b] ? 1 : 0) << b;
+    out += kHex[d];
+  }
+  return out;
+}
+
+std::vector<uint8_t> unpack_bits(const std::string& text) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) throw std::invalid_argument("mask without its length");
+  const size_t n = std::stoull(text.substr(0, colon));
+  if (text.size() - colon - 1 != (n + 3) / 4) throw std::invalid_argument("mask of the wrong length");
+  std::vector<uint8_t> bits(n);
+  for (size_t i = 0; i < n; ++i) {
+    const char c = text[colon + 1 + i / 4];
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) throw std::invalid_argument("mask with a bad digit");
+    bits[i] = (d >> (i % 4)) & 1;
+  }
+  return bits;
+}
+
+// Rewards standardised by a netlist's running statistics. The floor keeps a converged
+// netlist's tiny differences from being blown up to unit scale: rewards are costs of order
+// 1, so 1e-3 is already a fine distinction.
+double standardized(const RewardStats& st, double reward) { return (reward - st.mean) / std::max(st.deviation(), 1e-3); }
+
+}  // namespace
+
 PpoLearner::PpoLearner(gnn::PolicyValueNet net, const PpoConfig& config, torch::Device device)
     : net_(std::move(net)), config_(config), device_(device), kl_beta_(config.kl_beta) {
   net_->to(device_);
@@ -105,9 +141,7 @@ std::vector<double> PpoLearner::normalized_rewards(const std::vector<const Task*
   }
   for (size_t i = 0; i < episodes.size(); ++i) {
     const RewardStats& st = reward_stats_[tasks[episodes[i].task]->label];
-    // The floor keeps a converged netlist's tiny differences from being blown up to unit
-    // scale: rewards are costs of order 1, so 1e-3 is already a fine distinction.
-    reward[i] = (episodes[i].reward - st.mean) / std::max(st.deviation(), 1e-3);
+    reward[i] = standardized(st, episodes[i].reward);
   }
   return reward;
 }
@@ -127,16 +161,26 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
     return stats;
   }
   net_->train();
+  Replay r;
+  if (config_.self_imitation_coef > 0) {
+    keep_elite(tasks, episodes);
+    r = replay(tasks);
+  }
   std::mt19937_64 rng(seed);
+  // Its own stream, so that the PPO minibatches are those of a run without self-imitation.
+  std::mt19937_64 replay_rng(mix_seed(seed, 0x5e1f));
   std::vector<int> index(samples.size());
-  const int64_t n = static_cast<int64_t>(samples.size());
+  const int64_t n = static_cast<int64_t>(samples.size()), nr = static_cast<int64_t>(r.samples.size());
   const int64_t minibatches = std::max<int64_t>(1, (n + config_.minibatch - 1) / config_.minibatch);
   for (int epoch = 0; epoch < config_.epochs; ++epoch) {
     std::iota(index.begin(), index.end(), 0);
     std::shuffle(index.begin(), index.end(), rng);
-    // Nearly equal minibatches rather than a runt at the end.
+    std::shuffle(r.index.begin(), r.index.end(), replay_rng);
+    // Nearly equal minibatches rather than a runt at the end; the replayed steps are spread
+    // over them, each once an epoch.
     for (int64_t mb = 0; mb < minibatches; ++mb)
-      minibatch_step(tasks, episodes, samples, index, n * mb / minibatches, n * (mb + 1) / minibatches, stats);
+      minibatch_step(tasks, episodes, samples, index, n * mb / minibatches, n * (mb + 1) / minibatches, r,
+                     nr * mb / minibatches, nr * (mb + 1) / minibatches, stats);
   }
   const double steps = static_cast<double>(stats.gradient_steps);
   stats.policy_loss /= steps;
@@ -202,14 +246,78 @@ PpoLearner::Losses PpoLearner::losses(const Minibatch& m) {
   return l;
 }
 
+// Imitation of the replayed actions where they did better than the value head expects,
+// and the value pulled up to their returns; zero once the policy reaches them reliably.
+torch::Tensor PpoLearner::self_imitation_loss(const Minibatch& m) {
+  gnn::PolicyOutput out = net_->forward(m.batch);
+  torch::Tensor lp = out.log_probs.gather(1, m.actions).squeeze(1);
+  torch::Tensor gap = torch::relu(m.returns - out.value);
+  return -(lp * gap.detach()).mean() + config_.value_coef * 0.5 * gap.square().mean();
+}
+
+// Merges this update's feasible episodes into each netlist's best ones: the best distinct
+// action sequences by raw reward, earlier ones first among equals.
+void PpoLearner::keep_elite(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes) {
+  for (const Episode& e : episodes) {
+    if (e.infeasible) continue;
+    std::vector<Episode>& kept = elite_[tasks[e.task]->label];
+    bool seen = false;
+    for (const Episode& k : kept) seen = seen || k.actions == e.actions;
+    if (seen) continue;
+    const auto at = std::find_if(kept.begin(), kept.end(), [&](const Episode& k) { return e.reward > k.reward; });
+    if (at == kept.end() && static_cast<int>(kept.size()) >= config_.self_imitation_episodes) continue;
+    // Only what replaying needs (state_at, the action, the reward), so that the copy
+    // restored from the state file is the same.
+    Episode copy;
+    copy.actions = e.actions;
+    copy.masks = e.masks;
+    copy.x = e.x;
+    copy.y = e.y;
+    copy.reward = e.reward;
+    copy.log_probs.assign(e.actions.size(), 0.f);
+    copy.values.assign(e.actions.size(), 0.f);
+    kept.insert(at, std::move(copy));
+    if (static_cast<int>(kept.size()) > config_.self_imitation_episodes) kept.pop_back();
+  }
+}
+
+// The kept episodes of this update's netlists, their rewards normalised as the returns are.
+PpoLearner::Replay PpoLearner::replay(const std::vector<const Task*>& tasks) const {
+  Replay r;
+  std::vector<double> reward;
+  for (size_t k = 0; k < tasks.size(); ++k) {
+    const auto it = elite_.find(tasks[k]->label);
+    if (it == elite_.end()) continue;
+    for (const Episode& e : it->second) {
+      r.episodes.push_back(e);
+      r.episodes.back().task = static_cast<int>(k);
+      double R = e.reward;
+      if (config_.normalization == "per_netlist") {
+        R = standardized(reward_stats_.at(tasks[k]->label), R);
+      }
+      reward.push_back(R);
+    }
+  }
+  r.samples = build_samples(r.episodes, reward, config_.discount);
+  r.index.resize(r.samples.size());
+  std::iota(r.index.begin(), r.index.end(), 0);
+  return r;
+}
+
 // One gradient step on samples index[lo, hi); adapts the KL coefficient and adds to `stats`.
 void PpoLearner::minibatch_step(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
                                 const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo,
-                                int64_t hi, UpdateStats& stats) {
+                                int64_t hi, const Replay& replay, int64_t replay_lo, int64_t replay_hi,
+                                UpdateStats& stats) {
   const Minibatch m = make_minibatch(tasks, episodes, samples, index, lo, hi);
   const Losses l = losses(m);
+  torch::Tensor total = l.total;
+  if (replay_hi > replay_lo) {
+    const Minibatch e = make_minibatch(tasks, replay.episodes, replay.samples, replay.index, replay_lo, replay_hi);
+    total = total + config_.self_imitation_coef * self_imitation_loss(e);
+  }
   optimizer_->zero_grad();
-  l.total.backward();
+  total.backward();
   const double norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), config_.grad_clip);
   optimizer_->step();
 
@@ -234,7 +342,14 @@ std::string PpoLearner::state_json() const {
   nlohmann::json stats = nlohmann::json::object();
   for (const auto& [label, s] : reward_stats_)
     stats[label] = {{"mean", s.mean}, {"second", s.second}, {"episodes", s.episodes}};
-  nlohmann::json j = {{"version", version_}, {"kl_beta", kl_beta_}, {"reward_stats", stats}};
+  nlohmann::json elite = nlohmann::json::object();
+  for (const auto& [label, kept] : elite_) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const Episode& e : kept)
+      a.push_back({{"reward", e.reward}, {"actions", e.actions}, {"x", e.x}, {"y", e.y}, {"masks", pack_bits(e.masks)}});
+    elite[label] = a;
+  }
+  nlohmann::json j = {{"version", version_}, {"kl_beta", kl_beta_}, {"reward_stats", stats}, {"elite", elite}};
   return j.dump();
 }
 
@@ -246,6 +361,20 @@ void PpoLearner::restore_state_json(const std::string& text) {
   for (const auto& [label, s] : j.at("reward_stats").items())
     reward_stats_[label] = {json_number<double>(s.at("mean")), json_number<double>(s.at("second")),
                             json_number<int64_t>(s.at("episodes"))};
+  elite_.clear();
+  if (j.contains("elite"))  // states written before self-imitation have none
+    for (const auto& [label, kept] : j.at("elite").items())
+      for (const auto& k : kept) {
+        Episode e;
+        e.reward = json_number<double>(k.at("reward"));
+        e.actions = k.at("actions").get<std::vector<int32_t>>();
+        e.x = k.at("x").get<std::vector<float>>();
+        e.y = k.at("y").get<std::vector<float>>();
+        e.masks = unpack_bits(k.at("masks").get<std::string>());
+        e.log_probs.assign(e.actions.size(), 0.f);
+        e.values.assign(e.actions.size(), 0.f);
+        elite_[label].push_back(std::move(e));
+      }
 }
 
 void PpoLearner::save_optimizer(const std::string& path) const {

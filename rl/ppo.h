@@ -60,13 +60,15 @@ class PpoLearner {
   int64_t version() const { return version_; }
   double kl_beta() const { return kl_beta_; }
   const std::map<std::string, RewardStats>& reward_stats() const { return reward_stats_; }
+  // Self-imitation's episodes by task label, best first (empty when it is off).
+  const std::map<std::string, std::vector<Episode>>& elite() const { return elite_; }
 
   // Episode rewards as the returns use them: raw ("minibatch"), or standardised by each
   // netlist's running statistics ("per_netlist"), which this updates.
   std::vector<double> normalized_rewards(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes);
 
   // The learner's state besides the weights, for resuming: version, KL beta, reward
-  // statistics (JSON, exact), and Adam's moments (a torch archive, written atomically;
+  // statistics, self-imitation's episodes (JSON, exact), and Adam's moments (a torch archive, written atomically;
   // load_optimizer throws std::runtime_error naming the file for an unreadable file or
   // non-finite moments).
   std::string state_json() const;
@@ -90,9 +92,19 @@ class PpoLearner {
                            const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo,
                            int64_t hi) const;
   Losses losses(const Minibatch& m);
+  torch::Tensor self_imitation_loss(const Minibatch& m);
+  // Self-imitation's replayed steps in one update: episodes (task indices of this update),
+  // their samples and the order they are visited in.
+  struct Replay {
+    std::vector<Episode> episodes;
+    std::vector<Sample> samples;
+    std::vector<int> index;
+  };
+  void keep_elite(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes);
+  Replay replay(const std::vector<const Task*>& tasks) const;
   void minibatch_step(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
                       const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo, int64_t hi,
-                      UpdateStats& stats);
+                      const Replay& replay, int64_t replay_lo, int64_t replay_hi, UpdateStats& stats);
 
   gnn::PolicyValueNet net_;
   PpoConfig config_;
@@ -101,6 +113,7 @@ class PpoLearner {
   int64_t version_ = 0;
   double kl_beta_;
   std::map<std::string, RewardStats> reward_stats_;  // by task label
+  std::map<std::string, std::vector<Episode>> elite_;  // by task label, best first
 };
 
 }  // namespace rlplace::rl

@@ -62,6 +62,17 @@ TEST(RlConfig, JsonRoundTripPartialFilesAndErrors) {
             "training config: ppo.lr_schedule \"cosine\" needs ppo.schedule_iterations, the iterations it decays over");
   EXPECT_EQ(message(R"({"ppo": {"lr_schedule": "linear"}})"),
             "training config: ppo.lr_schedule must be \"constant\" or \"cosine\" (got \"linear\")");
+  EXPECT_EQ(message(R"({"ppo": {"self_imitation_coef": -1}})"), "training config: ppo.self_imitation_coef must be at least 0");
+  EXPECT_EQ(message(R"({"ppo": {"self_imitation_episodes": 0}})"),
+            "training config: ppo.self_imitation_episodes must be at least 1 (got 0)");
+  // A file written before self-imitation existed keeps the base's values for it.
+  TrainConfig base;
+  base.ppo.self_imitation_coef = 0.25;
+  base.ppo.self_imitation_episodes = 2;
+  const TrainConfig older = TrainConfig::from_json(R"({"ppo": {"entropy_coef": 0.02}})", base);
+  EXPECT_EQ(older.ppo.self_imitation_coef, 0.25);
+  EXPECT_EQ(older.ppo.self_imitation_episodes, 2);
+  EXPECT_EQ(TrainConfig::from_json(R"({"ppo": {"self_imitation_coef": 0.5}})").ppo.self_imitation_coef, 0.5);
   EXPECT_EQ(message(R"({"gnn": {"grid": 100}})").rfind("GNN config: grid must be", 0), 0u);
   EXPECT_EQ(message("[1"), message("[1"));
   EXPECT_EQ(message("[1").rfind("training config: not JSON", 0), 0u);

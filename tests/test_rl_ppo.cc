@@ -2,6 +2,7 @@
 // schedule, sample building.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -70,6 +71,44 @@ TEST(RlPpo, PerNetlistStatisticsPutRewardsOfDifferentScalesOnOne) {
   other.restore_state_json(learner.state_json());
   EXPECT_EQ(other.state_json(), learner.state_json());
   EXPECT_EQ(other.version(), 2);
+}
+
+TEST(RlPpo, SelfImitationKeepsEachNetlistsBestDistinctEpisodes) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  gnn::PolicyValueNet net(small_config().gnn);
+  PpoConfig pc = small_config().ppo;
+  pc.self_imitation_coef = 1;
+  pc.self_imitation_episodes = 3;
+  PpoLearner learner(net, pc, torch::kCPU);
+  Collector c({task.get()}, 1, 1);
+  std::vector<Collector::Job> jobs;
+  for (uint64_t s = 1; s <= 12; ++s) jobs.push_back({0, s, false, 1e300});
+  auto eps = c.run(*net, torch::kCPU, 0, jobs);
+  eps.push_back(eps[0]);  // a repeat is kept once
+  const UpdateStats u = learner.update({task.get()}, eps, 1, 0.0);
+  EXPECT_TRUE(std::isfinite(u.policy_loss));
+  // Distinct action sequences by reward, the earlier first among equals.
+  std::vector<const Episode*> distinct;
+  for (const Episode& e : eps)
+    if (std::none_of(distinct.begin(), distinct.end(), [&](const Episode* d) { return d->actions == e.actions; }))
+      distinct.push_back(&e);
+  std::stable_sort(distinct.begin(), distinct.end(), [](const Episode* a, const Episode* b) { return a->reward > b->reward; });
+  const auto& kept = learner.elite().at("tiny3");
+  ASSERT_EQ(kept.size(), 3u);
+  for (size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_EQ(kept[i].reward, distinct[i]->reward) << i;
+    EXPECT_EQ(kept[i].actions, distinct[i]->actions) << i;
+  }
+  // Resume restores them exactly; a state written before self-imitation has none.
+  PpoLearner other(gnn::PolicyValueNet(small_config().gnn), pc, torch::kCPU);
+  other.restore_state_json(learner.state_json());
+  EXPECT_EQ(other.state_json(), learner.state_json());
+  EXPECT_EQ(other.elite().at("tiny3")[1].masks, kept[1].masks);
+  auto old = nlohmann::json::parse(learner.state_json());
+  old.erase("elite");
+  other.restore_state_json(old.dump());
+  EXPECT_TRUE(other.elite().empty());
 }
 
 TEST(RlPpo, CosineScheduleEndsAtAlphaTimesTheRate) {
