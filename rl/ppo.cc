@@ -164,6 +164,11 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
   Replay r;
   if (config_.self_imitation_coef > 0) {
     keep_elite(tasks, episodes);
+    if (net_->config().cost_maps)
+      for (const Task* t : tasks)
+        if (auto it = elite_.find(t->label); it != elite_.end())
+          for (Episode& e : it->second)
+            if (e.cost_maps.empty()) replay_cost_maps(*t, e);
     r = replay(tasks);
   }
   std::mt19937_64 rng(seed);
@@ -269,8 +274,10 @@ void PpoLearner::keep_elite(const std::vector<const Task*>& tasks, const std::ve
     // Only what replaying needs (state_at, the action, the reward), so that the copy
     // restored from the state file is the same.
     Episode copy;
+    copy.cells = e.cells;
     copy.actions = e.actions;
     copy.masks = e.masks;
+    copy.cost_maps = e.cost_maps;  // not in the state file: rebuilt from the cells on resume
     copy.x = e.x;
     copy.y = e.y;
     copy.reward = e.reward;
@@ -346,7 +353,8 @@ std::string PpoLearner::state_json() const {
   for (const auto& [label, kept] : elite_) {
     nlohmann::json a = nlohmann::json::array();
     for (const Episode& e : kept)
-      a.push_back({{"reward", e.reward}, {"actions", e.actions}, {"x", e.x}, {"y", e.y}, {"masks", pack_bits(e.masks)}});
+      a.push_back({{"reward", e.reward}, {"cells", e.cells}, {"actions", e.actions}, {"x", e.x}, {"y", e.y},
+                   {"masks", pack_bits(e.masks)}});
     elite[label] = a;
   }
   nlohmann::json j = {{"version", version_}, {"kl_beta", kl_beta_}, {"reward_stats", stats}, {"elite", elite}};
@@ -367,6 +375,7 @@ void PpoLearner::restore_state_json(const std::string& text) {
       for (const auto& k : kept) {
         Episode e;
         e.reward = json_number<double>(k.at("reward"));
+        e.cells = k.at("cells").get<std::vector<int32_t>>();
         e.actions = k.at("actions").get<std::vector<int32_t>>();
         e.x = k.at("x").get<std::vector<float>>();
         e.y = k.at("y").get<std::vector<float>>();

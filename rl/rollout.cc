@@ -60,6 +60,18 @@ std::unique_ptr<Task> make_task(Design design, const EnvOptions& env_options, co
   return t;
 }
 
+void replay_cost_maps(const Task& task, Episode& e) {
+  PlacementEnv env(task.design.netlist, task.design.params, task.design.placement, task.env_options);
+  env.reset();
+  e.cost_maps.clear();
+  std::vector<float> maps;
+  for (int32_t cell : e.cells) {
+    env.cost_maps(maps);
+    e.cost_maps.insert(e.cost_maps.end(), maps.begin(), maps.end());
+    env.step(cell);
+  }
+}
+
 void state_at(const Task& task, const Episode& e, int t, gnn::DynamicFeatures& out) {
   const gnn::StaticFeatures& sf = task.features;
   const size_t cells = static_cast<size_t>(sf.rows) * sf.cols;

@@ -105,6 +105,17 @@ TEST(RlPpo, SelfImitationKeepsEachNetlistsBestDistinctEpisodes) {
   other.restore_state_json(learner.state_json());
   EXPECT_EQ(other.state_json(), learner.state_json());
   EXPECT_EQ(other.elite().at("tiny3")[1].masks, kept[1].masks);
+  // The state file leaves the cost maps out; replaying the cells gives them back exactly.
+  ASSERT_FALSE(kept[1].cost_maps.empty());
+  Episode replayed = other.elite().at("tiny3")[1];
+  EXPECT_TRUE(replayed.cost_maps.empty());
+  replay_cost_maps(*task, replayed);
+  EXPECT_EQ(replayed.cost_maps, kept[1].cost_maps);
+  // An update after resume rebuilds them itself.
+  other.restore_state_json(learner.state_json());
+  for (Episode& e : eps) e.policy_version = other.version();
+  EXPECT_TRUE(std::isfinite(other.update({task.get()}, eps, 2, 0.0).policy_loss));
+  EXPECT_EQ(other.elite().at("tiny3")[1].cost_maps, kept[1].cost_maps);
   auto old = nlohmann::json::parse(learner.state_json());
   old.erase("elite");
   other.restore_state_json(old.dump());
