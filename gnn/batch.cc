@@ -135,4 +135,115 @@ GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Devi
   return device.is_cpu() ? b : b.to(device);
 }
 
+const StaticTensorCache::Entry& StaticTensorCache::get(const StaticFeatures& sf) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = entries_[&sf];
+  if (slot) return *slot;
+  const PaddedGrid pg(grid_, sf.rows, sf.cols);
+  const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
+  auto floats = [&](const std::vector<float>& v, std::vector<int64_t> shape) {
+    return torch::from_blob(const_cast<float*>(v.data()), shape, f32).clone().to(device_);
+  };
+  auto longs = [&](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kInt64).to(device_); };
+  auto e = std::make_unique<Entry>();
+  const int64_t n = sf.num_nodes, E = sf.num_edges(), cells = static_cast<int64_t>(sf.rows) * sf.cols;
+  e->node_static = floats(sf.node_static, {n, kStaticNodeFeatures});
+  e->degree = floats(sf.degree, {n, 1});
+  e->edge_src = longs(std::vector<int64_t>(sf.edge_src.begin(), sf.edge_src.end()));
+  e->edge_dst = longs(std::vector<int64_t>(sf.edge_dst.begin(), sf.edge_dst.end()));
+  e->edge_weight = floats(sf.edge_weight, {E, 1});
+  e->metadata = floats(sf.metadata, {1, kMetadataFeatures});
+  std::vector<int64_t> action(cells), map_index(kCostMapChannels * cells);
+  const int64_t G2 = static_cast<int64_t>(grid_) * grid_;
+  for (int64_t c = 0; c < cells; ++c) {
+    action[c] = pg.action_of_cell(static_cast<int>(c));
+    for (int ch = 0; ch < kCostMapChannels; ++ch) map_index[ch * cells + c] = ch * G2 + action[c];
+  }
+  e->cell_action = longs(action);
+  e->map_index = longs(map_index);
+  slot = std::move(e);
+  return *slot;
+}
+
+GraphBatch make_batch(const std::vector<StateRef>& states, StaticTensorCache& cache) {
+  if (states.empty()) throw std::invalid_argument("make_batch: no states");
+  const int grid = cache.grid();
+  const torch::Device device = cache.device();
+  const int64_t B = static_cast<int64_t>(states.size()), G2 = static_cast<int64_t>(grid) * grid;
+  const auto [N, E] = check_states(states, grid);
+  const bool maps = std::all_of(states.begin(), states.end(), [](const StateRef& s) { return !s.state->cost_map.empty(); });
+
+  // What the states change, gathered on the host in one pass.
+  std::vector<const StaticTensorCache::Entry*> entries(B);
+  std::vector<int64_t> ncount(B), ecount(B), ccount(B), current(B);
+  int64_t C = 0;
+  for (int64_t g = 0; g < B; ++g) {
+    entries[g] = &cache.get(*states[g].netlist);
+    ncount[g] = states[g].netlist->num_nodes;
+    ecount[g] = states[g].netlist->num_edges();
+    ccount[g] = static_cast<int64_t>(states[g].state->mask.size());
+    C += ccount[g];
+  }
+  torch::Tensor dyn = torch::empty({N, 3}, torch::kFloat32);
+  torch::Tensor masks = torch::empty({C}, torch::kBool);
+  torch::Tensor values = maps ? torch::empty({kCostMapChannels * C}, torch::kFloat32) : torch::Tensor();
+  float* dp = dyn.data_ptr<float>();
+  bool* mp = masks.data_ptr<bool>();
+  int64_t node0 = 0, c0 = 0;
+  for (int64_t g = 0; g < B; ++g) {
+    const DynamicFeatures& st = *states[g].state;
+    for (int64_t n = 0; n < ncount[g]; ++n) {
+      float* row = dp + (node0 + n) * 3;
+      row[0] = st.x[n];
+      row[1] = st.y[n];
+      row[2] = st.placed[n];
+    }
+    current[g] = node0 + st.current;
+    for (int64_t c = 0; c < ccount[g]; ++c) mp[c0 + c] = st.mask[c] != 0;
+    if (maps) std::copy(st.cost_map.begin(), st.cost_map.end(), values.data_ptr<float>() + kCostMapChannels * c0);
+    node0 += ncount[g];
+    c0 += ccount[g];
+  }
+
+  auto cat = [&](torch::Tensor StaticTensorCache::Entry::*field) {
+    std::vector<torch::Tensor> parts;
+    parts.reserve(B);
+    for (const auto* e : entries) parts.push_back(e->*field);
+    return torch::cat(parts, 0);
+  };
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+  const torch::Tensor nc = torch::tensor(ncount, i64).to(device), ec = torch::tensor(ecount, i64).to(device),
+                      cc = torch::tensor(ccount, i64).to(device);
+  const torch::Tensor graphs = torch::arange(B, i64.device(device));
+  // Each row's graph, and each graph's first node, repeated over its rows.
+  const torch::Tensor first_node = nc.cumsum(0) - nc;
+  const torch::Tensor edge_shift = torch::repeat_interleave(first_node, ec, 0, E);
+
+  GraphBatch b;
+  dyn = dyn.to(device);
+  b.node_features = torch::cat({dyn.narrow(1, 0, 2), cat(&StaticTensorCache::Entry::node_static), dyn.narrow(1, 2, 1)}, 1);
+  b.node_graph = torch::repeat_interleave(graphs, nc, 0, N);
+  b.node_degree = cat(&StaticTensorCache::Entry::degree);
+  b.edge_src = cat(&StaticTensorCache::Entry::edge_src) + edge_shift;
+  b.edge_dst = cat(&StaticTensorCache::Entry::edge_dst) + edge_shift;
+  b.edge_weight = cat(&StaticTensorCache::Entry::edge_weight);
+  b.edge_graph = torch::repeat_interleave(graphs, ec, 0, E);
+  b.graph_edges = ec.clamp_min(1).to(torch::kFloat32).unsqueeze(1);
+  b.metadata = cat(&StaticTensorCache::Entry::metadata);
+  b.current = torch::tensor(current, i64).to(device);
+  const torch::Tensor where = cat(&StaticTensorCache::Entry::cell_action) + torch::repeat_interleave(graphs * G2, cc, 0, C);
+  b.mask = torch::zeros({B * G2}, torch::TensorOptions().dtype(torch::kBool).device(device))
+               .index_put_({where}, masks.to(device))
+               .view({B, G2});
+  if (maps) {
+    const torch::Tensor at = cat(&StaticTensorCache::Entry::map_index) +
+                             torch::repeat_interleave(graphs * (kCostMapChannels * G2), cc * kCostMapChannels, 0,
+                                                      kCostMapChannels * C);
+    b.cost_maps = torch::zeros({B * kCostMapChannels * G2}, torch::TensorOptions().dtype(torch::kFloat32).device(device))
+                      .index_put_({at}, values.to(device))
+                      .view({B, kCostMapChannels, grid, grid});
+  }
+  return b;
+}
+
 }  // namespace rlplace::gnn

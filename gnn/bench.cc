@@ -80,6 +80,8 @@ void time_network(const BenchOptions& o, PolicyValueNet& net, const StaticFeatur
   for (const auto& st : states) refs.push_back({&sf, &st});
   GraphBatch batch;
   r.batch_build_ms = time_ms(o.seconds, 3, [&] { batch = make_batch(refs, o.config.grid, device); });
+  StaticTensorCache cache(o.config.grid, device);
+  r.batch_build_cached_ms = time_ms(o.seconds, 3, [&] { batch = make_batch(refs, cache); });
   r.batch_forward_ms = time_ms(o.seconds, 3, [&] {
     PolicyOutput out = net->forward(batch);
     r.checksum += out.value.sum().item<double>();

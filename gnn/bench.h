@@ -26,6 +26,7 @@ struct BenchResult {
   int32_t graph_nodes = 0, hard_macros = 0, soft_macros = 0, port_clusters = 0, edges = 0;
   double static_features_ms = 0, single_features_ms = 0, single_forward_ms = 0;
   double batch_build_ms = 0, batch_forward_ms = 0, batch_forward_backward_ms = 0;
+  double batch_build_cached_ms = 0;  // the same batch through a StaticTensorCache
   double checksum = 0;  // of the outputs, so that nothing is optimised away
 };
 

@@ -7,6 +7,9 @@
 // adjacency matrices and no padding of nodes or edges.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,6 +54,39 @@ struct StateRef {
 // std::invalid_argument when a netlist's grid does not fit G x G or a state does not
 // match its netlist.
 GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Device device);
+
+// The rows of a netlist's graphs that no placement state changes (node sizes and types,
+// degrees, edges, metadata, and where each grid cell lies in the padded action grid), built
+// once and kept on one device, so that a batch built through the cache computes and uploads
+// only what the states change: positions, the current macro, masks and cost maps. Entries are
+// keyed by the StaticFeatures' address, which must outlive the cache. Thread-safe.
+class StaticTensorCache {
+ public:
+  StaticTensorCache(int grid, torch::Device device) : grid_(grid), device_(device) {}
+  struct Entry {
+    torch::Tensor node_static;  // [n, kStaticNodeFeatures]
+    torch::Tensor degree;       // [n, 1]
+    torch::Tensor edge_src, edge_dst;  // [E] int64, node indices within the graph
+    torch::Tensor edge_weight;  // [E, 1]
+    torch::Tensor metadata;     // [1, kMetadataFeatures]
+    torch::Tensor cell_action;  // [rows * cols] int64, padded action of each env cell
+    torch::Tensor map_index;    // [kCostMapChannels * rows * cols] int64, ch * G * G + action
+  };
+  // Throws std::invalid_argument when the netlist's grid does not fit G x G.
+  const Entry& get(const StaticFeatures& sf);
+  int grid() const { return grid_; }
+  torch::Device device() const { return device_; }
+
+ private:
+  int grid_;
+  torch::Device device_;
+  std::mutex mu_;
+  std::map<const StaticFeatures*, std::unique_ptr<Entry>> entries_;
+};
+
+// The same batch as make_batch(states, cache.grid(), cache.device()), value for value, its
+// static rows taken from the cache.
+GraphBatch make_batch(const std::vector<StateRef>& states, StaticTensorCache& cache);
 
 struct PolicyOutput {
   // [B, G * G]: raw scores with infeasible actions set to -inf.

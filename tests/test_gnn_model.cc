@@ -170,6 +170,41 @@ TEST(GnnModel, PolicyAndValueAreInvariantToNodeAndEdgeOrder) {
   EXPECT_GT(max_abs_diff(ref.value, other.value), 1e-4);
 }
 
+TEST(GnnBatch, TheCachedBatchEqualsTheHostBuiltOne) {
+  auto cases = sample_cases();
+  std::vector<StateRef> refs;
+  for (const auto& c : cases) refs.push_back(c->ref());
+  refs.push_back(cases[0]->ref());  // a netlist twice: its cache entry is reused
+  const int grid = small_config().grid;
+  StaticTensorCache cache(grid, torch::kCPU);
+  auto expect_equal = [](const GraphBatch& a, const GraphBatch& b) {
+    EXPECT_TRUE(torch::equal(a.node_features, b.node_features));
+    EXPECT_TRUE(torch::equal(a.node_graph, b.node_graph));
+    EXPECT_TRUE(torch::equal(a.node_degree, b.node_degree));
+    EXPECT_TRUE(torch::equal(a.edge_src, b.edge_src));
+    EXPECT_TRUE(torch::equal(a.edge_dst, b.edge_dst));
+    EXPECT_TRUE(torch::equal(a.edge_weight, b.edge_weight));
+    EXPECT_TRUE(torch::equal(a.edge_graph, b.edge_graph));
+    EXPECT_TRUE(torch::equal(a.graph_edges, b.graph_edges));
+    EXPECT_TRUE(torch::equal(a.metadata, b.metadata));
+    EXPECT_TRUE(torch::equal(a.current, b.current));
+    EXPECT_TRUE(torch::equal(a.mask, b.mask));
+    ASSERT_EQ(a.cost_maps.defined(), b.cost_maps.defined());
+    if (a.cost_maps.defined()) EXPECT_TRUE(torch::equal(a.cost_maps, b.cost_maps));
+  };
+  const GraphBatch host = make_batch(refs, grid, torch::kCPU);
+  ASSERT_TRUE(host.cost_maps.defined());
+  expect_equal(host, make_batch(refs, cache));
+  expect_equal(host, make_batch(refs, cache));
+  // A state without cost maps: neither batch has any.
+  DynamicFeatures bare = *refs[1].state;
+  bare.cost_map.clear();
+  refs[1].state = &bare;
+  const GraphBatch host_bare = make_batch(refs, grid, torch::kCPU);
+  EXPECT_FALSE(host_bare.cost_maps.defined());
+  expect_equal(host_bare, make_batch(refs, cache));
+}
+
 TEST(GnnModel, GradientsReachEveryParameter) {
   torch::manual_seed(5);
   auto cases = sample_cases();

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Mutates the bundled policy checkpoint N times (truncation, random bytes, 64 bytes of 0xFF,
-256-byte splices; seed 17) and gives each to `build/rlplace place --placer rl --policy`.
+256-byte splices; seed 17) and gives each to `build/rlplace place --placer policy --policy`.
 Prints a case that crashes or errors on more than one line, then the tally of
 (exit status, stderr lines). Stands in for fuzz_checkpoint where its LibTorch build is too
 slow (docs/reliability.md). Usage: tests/fuzz/mutate_checkpoint.py [N] [--keep CASE]"""
@@ -28,7 +28,7 @@ with tempfile.TemporaryDirectory() as tmp:
             p = rng.randrange(len(b)); q = rng.randrange(len(b)); b[p:p + 256] = src[q:q + 256]
         path = os.path.join(tmp, 'm.pt') if i != keep else 'case%d.pt' % i
         open(path, 'wb').write(b)
-        r = subprocess.run([os.path.join(root, 'build/rlplace'), 'place', '--placer', 'rl', '--policy', path,
+        r = subprocess.run([os.path.join(root, 'build/rlplace'), 'place', '--placer', 'policy', '--policy', path,
                             '--netlist', sample + '/netlist.pb.txt', '--plc', sample + '/initial.plc',
                             '--out', os.path.join(tmp, 'o.plc')], capture_output=True, text=True, timeout=300)
         lines = len(r.stderr.strip().splitlines())
