@@ -222,6 +222,18 @@ void Collector::work(Run& r, int w) {
   }
 }
 
+// Job `index` begins in `slot`: the test hook, the episode's labels, a fresh environment.
+void Collector::start_episode(Run& r, int index, Slot& slot) {
+  const Job& job = r.jobs[index];
+  if (hook_) hook_(job);
+  Episode& e = r.episodes[index];
+  e.task = job.task;
+  e.policy_version = r.version;
+  e.seed = job.seed;
+  slot.env->reset();
+  slot.t0 = std::chrono::steady_clock::now();
+}
+
 // The episodes of one group, stepped together; false when the run is abandoned.
 bool Collector::run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states) {
   const int first = group * envs_per_worker_;
@@ -229,14 +241,9 @@ bool Collector::run_group(Run& r, Worker& ws, int group, std::vector<gnn::Dynami
   std::vector<Slot> slots;
   for (int s = 0; s < count; ++s) {
     const Job& job = r.jobs[first + s];
-    if (hook_) hook_(job);
-    Episode& e = r.episodes[first + s];
-    e.task = job.task;
-    e.policy_version = r.version;
-    e.seed = job.seed;
-    PlacementEnv& env = ws.env(*tasks_[job.task], job.task, s, envs_per_worker_);
-    env.reset();
-    slots.push_back({&env, std::mt19937_64(job.seed), std::chrono::steady_clock::now(), true});
+    slots.push_back({&ws.env(*tasks_[job.task], job.task, s, envs_per_worker_), std::mt19937_64(job.seed),
+                     std::chrono::steady_clock::now(), true});
+    start_episode(r, first + s, slots.back());
   }
   for (int s = 0; s < count; ++s)
     if (slots[s].env->done()) finish(r, first + s, slots[s]);
@@ -345,14 +352,7 @@ void Collector::run_central(Run& r) {
                   std::chrono::steady_clock::now(), true};
     }
     parallel_for(count, workers_, [&](int s) {
-      const Job& job = r.jobs[first + s];
-      if (hook_) hook_(job);
-      Episode& e = r.episodes[first + s];
-      e.task = job.task;
-      e.policy_version = r.version;
-      e.seed = job.seed;
-      slots[s].env->reset();
-      slots[s].t0 = std::chrono::steady_clock::now();
+      start_episode(r, first + s, slots[s]);
       if (slots[s].env->done()) finish(r, first + s, slots[s]);
     });
     const bool maps = r.net.config().cost_maps;

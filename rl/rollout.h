@@ -119,6 +119,7 @@ class Collector {
   struct Slot;
   void work(Run& r, int worker);
   void run_central(Run& r);
+  void start_episode(Run& r, int index, Slot& slot);
   void step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* log_probs, float value);
   bool run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states);
   void step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
