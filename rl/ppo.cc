@@ -398,9 +398,11 @@ std::string PpoLearner::state_json() const {
   nlohmann::json elite = nlohmann::json::object();
   for (const auto& [label, kept] : elite_) {
     nlohmann::json a = nlohmann::json::array();
-    for (const Episode& e : kept)
+    for (const Episode& e : kept) {
       a.push_back({{"reward", e.reward}, {"cells", e.cells}, {"actions", e.actions}, {"x", e.x}, {"y", e.y},
-                   {"masks", pack_bits(e.masks)}, {"step_rewards", e.step_rewards}});
+                   {"masks", pack_bits(e.masks)}});
+      if (!e.step_rewards.empty()) a.back()["step_rewards"] = e.step_rewards;  // unshaped states as before
+    }
     elite[label] = a;
   }
   nlohmann::json j = {{"version", version_}, {"kl_beta", kl_beta_}, {"reward_stats", stats}, {"elite", elite}};

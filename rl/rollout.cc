@@ -402,18 +402,18 @@ void Collector::finish(Run& r, int index, Slot& slot) {
     if (e.costs.proxy_cost < job.keep_placement_below) e.placement = std::make_shared<Placement>(env.placement());
   }
   if (step_rewards_) {
-    std::vector<double>& r = e.step_rewards;
-    r.resize(e.steps());  // the last potential, or the missing one of an infeasible last step
+    std::vector<double>& sr = e.step_rewards;
+    sr.resize(e.steps());  // the last potential, or the missing one of an infeasible last step
     double previous = 0, sum = 0;
     for (int t = 0; t + 1 < e.steps(); ++t) {
-      const double potential = r[t];
-      r[t] = potential - previous;
+      const double potential = sr[t];
+      sr[t] = potential - previous;
       previous = potential;
-      sum += r[t];
+      sum += sr[t];
     }
     // The top-up: the final reward (after the soft macros, or the infeasible reward) minus
     // what the earlier steps earned, so the sum is the reward Circuit Training gives.
-    if (!r.empty()) r.back() = e.reward - sum;
+    if (!sr.empty()) sr.back() = e.reward - sum;
   }
   e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - slot.t0).count();
   std::lock_guard<std::mutex> lock(r.mu);
