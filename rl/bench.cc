@@ -51,6 +51,7 @@ BenchResult bench(const BenchOptions& o, const std::function<void(const CollectT
   std::vector<Episode> last;
   for (int w : o.workers) {
     Collector collector({task.get()}, w, o.envs_per_worker, o.central);
+    collector.set_step_rewards(o.step_rewards);
     collector.run(*net, device, 0, {{0, 99, false, -1e300}});  // warm-up: allocations, kernels
     const auto t0 = Clock::now();
     last = collector.run(*net, device, 0, jobs);

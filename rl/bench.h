@@ -21,6 +21,7 @@ struct BenchOptions {
   int learner_threads = 0;         // 0: all cores
   unsigned seed = 1;
   bool learn = true;               // false: collection only
+  bool step_rewards = false;       // record shaped step rewards (ppo.reward_shaping)
   gnn::GnnConfig config;
 };
 

@@ -18,6 +18,8 @@ json ppo_json(const PpoConfig& p) {
           {"entropy_coef", p.entropy_coef},
           {"value_coef", p.value_coef},
           {"discount", p.discount},
+          {"reward_shaping", p.reward_shaping},
+          {"gae_lambda", p.gae_lambda},
           {"learning_rate", p.learning_rate},
           {"lr_schedule", p.lr_schedule},
           {"cosine_alpha", p.cosine_alpha},
@@ -77,6 +79,9 @@ void TrainConfig::validate() const {
   if (!(p.entropy_coef >= 0)) bad("ppo.entropy_coef must be at least 0");
   if (!(p.value_coef >= 0)) bad("ppo.value_coef must be at least 0");
   if (!(p.discount > 0 && p.discount <= 1)) bad(fmt::format("ppo.discount must be in (0, 1] (got {})", p.discount));
+  if (p.reward_shaping != "none" && p.reward_shaping != "potential")
+    bad(fmt::format("ppo.reward_shaping must be \"none\" or \"potential\" (got \"{}\")", p.reward_shaping));
+  if (!(p.gae_lambda >= 0 && p.gae_lambda <= 1)) bad(fmt::format("ppo.gae_lambda must be in [0, 1] (got {})", p.gae_lambda));
   if (!(p.learning_rate > 0)) bad(fmt::format("ppo.learning_rate must be positive (got {})", p.learning_rate));
   if (p.lr_schedule != "constant" && p.lr_schedule != "cosine")
     bad(fmt::format("ppo.lr_schedule must be \"constant\" or \"cosine\" (got \"{}\")", p.lr_schedule));
@@ -142,6 +147,8 @@ TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& b
     take(p, "entropy_coef", o.entropy_coef, "ppo.");
     take(p, "value_coef", o.value_coef, "ppo.");
     take(p, "discount", o.discount, "ppo.");
+    take(p, "reward_shaping", o.reward_shaping, "ppo.");
+    take(p, "gae_lambda", o.gae_lambda, "ppo.");
     take(p, "learning_rate", o.learning_rate, "ppo.");
     take(p, "lr_schedule", o.lr_schedule, "ppo.");
     take(p, "cosine_alpha", o.cosine_alpha, "ppo.");

@@ -19,6 +19,14 @@ struct PpoConfig {
   double entropy_coef = 0.1;
   double value_coef = 0.5;
   double discount = 1.0;         // the reward arrives at the last step
+  // Who earns the reward: "none" (Circuit Training: all of it at the last step) or
+  // "potential": each step earns the change in the negated weighted cost of the partial
+  // placement, the last step the rest (Ng et al. 1999: the optimum is kept). With discount
+  // 1 and gae_lambda 1 the returns are those of "none" less a per-step baseline; credit
+  // moves only with discount < 1 or gae_lambda < 1 (docs/training.md, "Shaped rewards").
+  std::string reward_shaping = "none";
+  // GAE(lambda) advantages from the collection-time values; 1 is Monte Carlo (return - value).
+  double gae_lambda = 1.0;
   // Circuit Training's 4e-3 goes with minibatches of 1,024 steps over 8 GPUs; with 128
   // the policy collapses onto a local optimum within a few iterations (docs/training.md).
   double learning_rate = 3e-4;

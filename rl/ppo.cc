@@ -71,15 +71,47 @@ double PpoLearner::learning_rate(double fraction) const {
   return config_.learning_rate * ((1 - config_.cosine_alpha) * cosine + config_.cosine_alpha);
 }
 
+std::pair<std::vector<double>, std::vector<double>> gae(const std::vector<double>& rewards,
+                                                        const std::vector<float>& values, double discount,
+                                                        double lambda) {
+  const int T = static_cast<int>(rewards.size());
+  std::vector<double> ret(T), adv(T);
+  double a = 0;
+  for (int t = T - 1; t >= 0; --t) {
+    const double next = t + 1 < T ? values[t + 1] : 0.0;
+    a = rewards[t] + discount * next - values[t] + discount * lambda * a;
+    adv[t] = a;
+    ret[t] = a + values[t];
+  }
+  return {ret, adv};
+}
+
 std::vector<Sample> build_samples(const std::vector<Episode>& episodes, const std::vector<double>& reward,
-                                  double discount) {
+                                  double discount, double gae_lambda, const std::vector<double>* step_scale) {
   std::vector<Sample> samples;
+  std::vector<double> r;
   for (size_t i = 0; i < episodes.size(); ++i) {
     const Episode& e = episodes[i];
     const int T = e.steps();
-    for (int t = 0; t < T; ++t) {
-      const double ret = std::pow(discount, T - 1 - t) * reward[i];
-      samples.push_back({static_cast<int>(i), t, ret, ret - e.values[t]});
+    const bool shaped = step_scale && static_cast<int>(e.step_rewards.size()) == T;
+    if (!shaped && gae_lambda == 1) {  // Circuit Training's returns, bit for bit
+      for (int t = 0; t < T; ++t) {
+        const double ret = std::pow(discount, T - 1 - t) * reward[i];
+        samples.push_back({static_cast<int>(i), t, ret, ret - e.values[t]});
+      }
+      continue;
+    }
+    r.assign(T, 0.0);
+    double sum = 0;
+    for (int t = 0; shaped && t + 1 < T; ++t) sum += r[t] = (*step_scale)[i] * e.step_rewards[t];
+    if (T > 0) r[T - 1] = reward[i] - sum;  // the normalisation's mean is taken off once
+    if (gae_lambda == 1) {
+      double g = 0;
+      for (int t = T - 1; t >= 0; --t) r[t] = g = r[t] + discount * g;
+      for (int t = 0; t < T; ++t) samples.push_back({static_cast<int>(i), t, r[t], r[t] - e.values[t]});
+    } else {
+      const auto [ret, adv] = gae(r, e.values, discount, gae_lambda);
+      for (int t = 0; t < T; ++t) samples.push_back({static_cast<int>(i), t, ret[t], adv[t]});
     }
   }
   return samples;
@@ -149,7 +181,9 @@ std::vector<double> PpoLearner::normalized_rewards(const std::vector<const Task*
 UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
                                uint64_t seed, double fraction) {
   check_episodes(tasks, episodes);
-  const std::vector<Sample> samples = build_samples(episodes, normalized_rewards(tasks, episodes), config_.discount);
+  const std::vector<double> reward = normalized_rewards(tasks, episodes);
+  const std::vector<Sample> samples =
+      build_samples(episodes, reward, config_.discount, config_.gae_lambda, step_scales(tasks, episodes).get());
   UpdateStats stats;
   stats.learning_rate = learning_rate(fraction);
   for (auto& group : optimizer_->param_groups())
@@ -281,11 +315,22 @@ void PpoLearner::keep_elite(const std::vector<const Task*>& tasks, const std::ve
     copy.x = e.x;
     copy.y = e.y;
     copy.reward = e.reward;
+    copy.step_rewards = e.step_rewards;
     copy.log_probs.assign(e.actions.size(), 0.f);
     copy.values.assign(e.actions.size(), 0.f);
     kept.insert(at, std::move(copy));
     if (static_cast<int>(kept.size()) > config_.self_imitation_episodes) kept.pop_back();
   }
+}
+
+std::unique_ptr<std::vector<double>> PpoLearner::step_scales(const std::vector<const Task*>& tasks,
+                                                             const std::vector<Episode>& episodes) const {
+  if (config_.reward_shaping == "none") return nullptr;
+  auto scale = std::make_unique<std::vector<double>>(episodes.size(), 1.0);
+  if (config_.normalization == "per_netlist")
+    for (size_t i = 0; i < episodes.size(); ++i)
+      (*scale)[i] = 1 / std::max(reward_stats_.at(tasks[episodes[i].task]->label).deviation(), 1e-3);  // standardized's
+  return scale;
 }
 
 // The kept episodes of this update's netlists, their rewards normalised as the returns are.
@@ -305,7 +350,8 @@ PpoLearner::Replay PpoLearner::replay(const std::vector<const Task*>& tasks) con
       reward.push_back(R);
     }
   }
-  r.samples = build_samples(r.episodes, reward, config_.discount);
+  // Monte Carlo whatever gae_lambda is: the kept episodes' values are not kept.
+  r.samples = build_samples(r.episodes, reward, config_.discount, 1.0, step_scales(tasks, r.episodes).get());
   r.index.resize(r.samples.size());
   std::iota(r.index.begin(), r.index.end(), 0);
   return r;
@@ -352,9 +398,11 @@ std::string PpoLearner::state_json() const {
   nlohmann::json elite = nlohmann::json::object();
   for (const auto& [label, kept] : elite_) {
     nlohmann::json a = nlohmann::json::array();
-    for (const Episode& e : kept)
+    for (const Episode& e : kept) {
       a.push_back({{"reward", e.reward}, {"cells", e.cells}, {"actions", e.actions}, {"x", e.x}, {"y", e.y},
                    {"masks", pack_bits(e.masks)}});
+      if (!e.step_rewards.empty()) a.back()["step_rewards"] = e.step_rewards;  // unshaped states as before
+    }
     elite[label] = a;
   }
   nlohmann::json j = {{"version", version_}, {"kl_beta", kl_beta_}, {"reward_stats", stats}, {"elite", elite}};
@@ -380,6 +428,7 @@ void PpoLearner::restore_state_json(const std::string& text) {
         e.x = k.at("x").get<std::vector<float>>();
         e.y = k.at("y").get<std::vector<float>>();
         e.masks = unpack_bits(k.at("masks").get<std::string>());
+        if (k.contains("step_rewards")) e.step_rewards = k.at("step_rewards").get<std::vector<double>>();
         e.log_probs.assign(e.actions.size(), 0.f);
         e.values.assign(e.actions.size(), 0.f);
         elite_[label].push_back(std::move(e));

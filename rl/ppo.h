@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/optim/adam.h>
@@ -36,10 +38,21 @@ struct Sample {
   double ret, advantage;
 };
 
-// Every step of every episode; `reward[i]` is episode i's (normalised) reward, which arrives
-// at its last step and is discounted back.
+// Every step of every episode; `reward[i]` is episode i's (normalised) reward. Without
+// `step_scale` it arrives at the last step and is discounted back. With it, episodes that
+// have step_rewards are shaped: step t earns step_scale[i] * step_rewards[t] (the
+// normalisation's 1/deviation) and the last step the rest of reward[i], so that an
+// episode's steps still sum to its normalised reward. gae_lambda < 1: GAE(lambda)
+// advantages bootstrapped on the collection-time values; 1: Monte Carlo.
 std::vector<Sample> build_samples(const std::vector<Episode>& episodes, const std::vector<double>& reward,
-                                  double discount);
+                                  double discount, double gae_lambda = 1.0,
+                                  const std::vector<double>* step_scale = nullptr);
+
+// GAE(lambda) (Schulman et al. 2016) over one episode's step rewards: (returns, advantages)
+// with returns = advantages + values and no value after the last step.
+std::pair<std::vector<double>, std::vector<double>> gae(const std::vector<double>& rewards,
+                                                        const std::vector<float>& values, double discount,
+                                                        double lambda);
 
 // Advantages of samples index[lo + k] (k < size), standardised within each group of k.
 std::vector<float> standardized_advantages(const std::vector<Sample>& samples, const std::vector<int>& index,
@@ -102,6 +115,10 @@ class PpoLearner {
   };
   void keep_elite(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes);
   Replay replay(const std::vector<const Task*>& tasks) const;
+  // What each episode's step rewards are multiplied by to match its normalised reward;
+  // null when rewards are not shaped.
+  std::unique_ptr<std::vector<double>> step_scales(const std::vector<const Task*>& tasks,
+                                                   const std::vector<Episode>& episodes) const;
   void minibatch_step(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
                       const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo, int64_t hi,
                       const Replay& replay, int64_t replay_lo, int64_t replay_hi, UpdateStats& stats);

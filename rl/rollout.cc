@@ -299,6 +299,9 @@ void Collector::step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatu
   e.values.push_back(value);
   const int32_t macro = env.current();
   env.step(cell);
+  // The potential after this step, kept in step_rewards until finish() turns the list into
+  // differences (a step that leaves the next macro without a cell earns the final reward).
+  if (step_rewards_ && !env.infeasible()) e.step_rewards.push_back(env.reward(env.evaluator().costs()));
   const double scale = 1.0 / (task.features.width + task.features.height);
   e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
   e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
@@ -397,6 +400,20 @@ void Collector::finish(Run& r, int index, Slot& slot) {
     e.costs = env.finish();
     e.reward = env.reward(e.costs);
     if (e.costs.proxy_cost < job.keep_placement_below) e.placement = std::make_shared<Placement>(env.placement());
+  }
+  if (step_rewards_) {
+    std::vector<double>& sr = e.step_rewards;
+    sr.resize(e.steps());  // the last potential, or the missing one of an infeasible last step
+    double previous = 0, sum = 0;
+    for (int t = 0; t + 1 < e.steps(); ++t) {
+      const double potential = sr[t];
+      sr[t] = potential - previous;
+      previous = potential;
+      sum += sr[t];
+    }
+    // The top-up: the final reward (after the soft macros, or the infeasible reward) minus
+    // what the earlier steps earned, so the sum is the reward Circuit Training gives.
+    if (!sr.empty()) sr.back() = e.reward - sum;
   }
   e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - slot.t0).count();
   std::lock_guard<std::mutex> lock(r.mu);

@@ -54,6 +54,11 @@ struct Episode {
   // policy that does not read them.
   std::vector<float> cost_maps;
   std::vector<float> log_probs, values;
+  // Raw reward of each step, recorded only when the collector is asked to (potential-based
+  // shaping, rl/ppo.h): step t earns Phi(after t) - Phi(after t - 1) with Phi the negated
+  // weighted cost of the partial placement (0 before the first step), and the last step is
+  // topped up so that they sum to `reward`. Empty: the whole reward at the last step.
+  std::vector<double> step_rewards;
   bool infeasible = false;       // a macro found no feasible cell; the episode stopped there
   Costs costs;                   // of the final placement (zero if infeasible)
   double reward = 0;
@@ -105,6 +110,8 @@ class Collector {
   // run: the other workers stop at their next step and run() rethrows it.
   using EpisodeHook = std::function<void(const Job&)>;
   void set_episode_hook(EpisodeHook hook) { hook_ = std::move(hook); }
+  // Fill Episode::step_rewards: one evaluation of the partial placement per step.
+  void set_step_rewards(bool on) { step_rewards_ = on; }
 
   // Episodes in job order. `net` must not be trained while this runs.
   std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,
@@ -131,6 +138,7 @@ class Collector {
   bool central_;
   std::vector<std::unique_ptr<Worker>> worker_state_;
   EpisodeHook hook_;
+  bool step_rewards_ = false;
 };
 
 // Samples an action from one row of log-probabilities (-inf = infeasible) with `u` uniform

@@ -104,6 +104,7 @@ Trainer::Trainer(const TrainOptions& o) : o_(o) {
   const int workers = o.workers > 0 ? o.workers : static_cast<int>(cores);
   learner_threads_ = config_.learner_threads > 0 ? config_.learner_threads : static_cast<int>(cores);
   collector_ = std::make_unique<Collector>(train_ptrs_, workers, config_.envs_per_worker, config_.central_inference());
+  collector_->set_step_rewards(config_.ppo.reward_shaping != "none");
   evaluator_ = std::make_unique<Collector>(all_ptrs_, workers, config_.envs_per_worker, config_.central_inference());
   if (o.before_episode) {
     auto hook = [f = o.before_episode](const Collector::Job& j) { f(j.task, j.seed); };

@@ -73,6 +73,20 @@ TEST(RlConfig, JsonRoundTripPartialFilesAndErrors) {
   EXPECT_EQ(older.ppo.self_imitation_coef, 0.25);
   EXPECT_EQ(older.ppo.self_imitation_episodes, 2);
   EXPECT_EQ(TrainConfig::from_json(R"({"ppo": {"self_imitation_coef": 0.5}})").ppo.self_imitation_coef, 0.5);
+  EXPECT_EQ(message(R"({"ppo": {"reward_shaping": "dense"}})"),
+            "training config: ppo.reward_shaping must be \"none\" or \"potential\" (got \"dense\")");
+  EXPECT_EQ(message(R"({"ppo": {"gae_lambda": 1.5}})"), "training config: ppo.gae_lambda must be in [0, 1] (got 1.5)");
+  TrainConfig shaped;
+  shaped.ppo.reward_shaping = "potential";
+  shaped.ppo.gae_lambda = 0.95;
+  const TrainConfig back = TrainConfig::from_json(shaped.to_json());
+  EXPECT_EQ(back.ppo.reward_shaping, "potential");
+  EXPECT_EQ(back.ppo.gae_lambda, 0.95);
+  // A file written before shaping existed keeps the base's values (Circuit Training's).
+  const TrainConfig unshaped = TrainConfig::from_json(R"({"ppo": {"entropy_coef": 0.02}})", shaped);
+  EXPECT_EQ(unshaped.ppo.reward_shaping, "potential");
+  EXPECT_EQ(TrainConfig::from_json("{}").ppo.reward_shaping, "none");
+  EXPECT_EQ(TrainConfig::from_json("{}").ppo.gae_lambda, 1.0);
   EXPECT_EQ(message(R"({"gnn": {"grid": 100}})").rfind("GNN config: grid must be", 0), 0u);
   EXPECT_EQ(message("[1"), message("[1"));
   EXPECT_EQ(message("[1").rfind("training config: not JSON", 0), 0u);

@@ -73,6 +73,78 @@ TEST(RlPpo, PerNetlistStatisticsPutRewardsOfDifferentScalesOnOne) {
   EXPECT_EQ(other.version(), 2);
 }
 
+// An episode with made-up values and step rewards, for the sample builder.
+Episode fake_episode(std::vector<float> values, std::vector<double> step_rewards, double reward) {
+  Episode e;
+  e.actions.assign(values.size(), 0);
+  e.values = std::move(values);
+  e.step_rewards = std::move(step_rewards);
+  e.reward = reward;
+  return e;
+}
+
+TEST(RlPpo, ShapedReturnsAndGae) {
+  const std::vector<Episode> eps = {fake_episode({0.1f, -0.4f, 0.3f}, {-1.0, 0.5, -2.0}, -2.5),
+                                    fake_episode({0.2f, 0.7f}, {}, -1.0)};  // unshaped: all at the end
+  const std::vector<double> reward = {0.75, -1.25};  // normalised
+  for (double discount : {1.0, 0.9}) {
+    // Unshaped, lambda 1: Circuit Training's returns, and GAE with lambda 1 gives them too.
+    const auto plain = build_samples(eps, reward, discount);
+    ASSERT_EQ(plain.size(), 5u);
+    EXPECT_DOUBLE_EQ(plain[0].ret, discount * discount * 0.75);
+    EXPECT_DOUBLE_EQ(plain[0].advantage, plain[0].ret - 0.1f);
+    const auto [ret, adv] = gae({0, 0, 0.75}, eps[0].values, discount, 1.0);
+    for (int t = 0; t < 3; ++t) {
+      EXPECT_NEAR(ret[t], plain[t].ret, 1e-12);
+      EXPECT_NEAR(adv[t], plain[t].advantage, 1e-12);
+    }
+    // Shaped with scale 2: steps earn 2 r_t, the last the rest of the normalised reward.
+    const std::vector<double> scale = {2.0, 2.0};
+    const auto shaped = build_samples(eps, reward, discount, 1.0, &scale);
+    const double r0 = -2.0, r1 = 1.0, r2 = 0.75 - r0 - r1;
+    EXPECT_NEAR(shaped[2].ret, r2, 1e-12);
+    EXPECT_NEAR(shaped[1].ret, r1 + discount * r2, 1e-12);
+    EXPECT_NEAR(shaped[0].ret, r0 + discount * r1 + discount * discount * r2, 1e-12);
+    EXPECT_NEAR(shaped[0].advantage, shaped[0].ret - 0.1f, 1e-12);
+    EXPECT_EQ(shaped[3].ret, plain[3].ret);  // no step rewards: unshaped
+    // With discount 1 shaping is only a baseline: the first step's return is the reward.
+    if (discount == 1.0) EXPECT_NEAR(shaped[0].ret, 0.75, 1e-12);
+    const auto [sret, sadv] = gae({r0, r1, r2}, eps[0].values, discount, 1.0);
+    for (int t = 0; t < 3; ++t) EXPECT_NEAR(sret[t], shaped[t].ret, 1e-12);
+  }
+  // Lambda 0: one-step TD, bootstrapped on the next value.
+  const std::vector<double> scale = {1.0, 1.0};
+  const auto td = build_samples(eps, reward, 0.9, 0.0, &scale);
+  EXPECT_NEAR(td[0].advantage, -1.0 + 0.9 * -0.4f - 0.1f, 1e-6);
+  EXPECT_NEAR(td[0].ret, -1.0 + 0.9 * -0.4f, 1e-6);
+  EXPECT_NEAR(td[2].advantage, (0.75 + 0.5) - 0.3f, 1e-6);  // the last: the rest, no bootstrap
+  EXPECT_NEAR(td[4].advantage, -1.25 - 0.7f, 1e-6);
+  EXPECT_NEAR(td[3].advantage, 0.9 * 0.7f - 0.2f, 1e-6);
+}
+
+TEST(RlPpo, ShapedUpdatesRunWithSelfImitationAndResume) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  PpoConfig pc = small_config().ppo;
+  pc.reward_shaping = "potential";
+  pc.gae_lambda = 0.9;
+  pc.self_imitation_coef = 0.5;
+  gnn::PolicyValueNet net(small_config().gnn);
+  PpoLearner learner(net, pc, torch::kCPU);
+  Collector c({task.get()}, 1, 1);
+  c.set_step_rewards(true);
+  for (int it = 0; it < 2; ++it) {
+    auto eps = c.run(*net, torch::kCPU, learner.version(), {{0, 1u + it, false, 1e300}, {0, 7u + it, false, 1e300}});
+    const UpdateStats u = learner.update({task.get()}, eps, 1, 0.0);
+    EXPECT_TRUE(std::isfinite(u.policy_loss) && std::isfinite(u.value_loss));
+  }
+  ASSERT_FALSE(learner.elite().at("tiny3").empty());
+  EXPECT_EQ(learner.elite().at("tiny3")[0].step_rewards.size(), 3u);
+  PpoLearner other(gnn::PolicyValueNet(small_config().gnn), pc, torch::kCPU);
+  other.restore_state_json(learner.state_json());
+  EXPECT_EQ(other.state_json(), learner.state_json());  // the kept step rewards come back
+}
+
 TEST(RlPpo, SelfImitationKeepsEachNetlistsBestDistinctEpisodes) {
   EnvOptions eo;
   auto task = make_task(kTinyNetlist, kTinyPlc, eo);

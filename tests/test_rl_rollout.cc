@@ -146,6 +146,43 @@ TEST(RlRollout, AMacroWithNowhereToGoEndsTheEpisodeWithTheInfeasibleReward) {
   EXPECT_EQ(eps[0].steps(), 1);
   EXPECT_EQ(eps[0].reward, -4.0);
   EXPECT_FALSE(eps[0].placement);
+  EXPECT_TRUE(eps[0].step_rewards.empty());  // not asked for
+  // Shaped, the one step taken earns the infeasible reward.
+  c.set_step_rewards(true);
+  const auto shaped = c.run(*net, torch::kCPU, 0, {{0, 1, false, 1e300}});
+  EXPECT_EQ(shaped[0].step_rewards, std::vector<double>{-4.0});
+}
+
+TEST(RlRollout, ShapedStepRewardsArePotentialDifferencesThatSumToTheReward) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  torch::manual_seed(3);
+  gnn::PolicyValueNet net(small_config().gnn);
+  net->eval();
+  std::vector<Collector::Job> jobs;
+  for (int i = 0; i < 6; ++i) jobs.push_back({0, mix_seed(5, i), i == 0, -1e300});
+  Collector plain({task.get()}, 2, 1), shaping({task.get()}, 2, 1);
+  shaping.set_step_rewards(true);
+  const auto a = plain.run(*net, torch::kCPU, 0, jobs), b = shaping.run(*net, torch::kCPU, 0, jobs);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    EXPECT_EQ(a[i].cells, b[i].cells);  // recording changes nothing the policy sees
+    EXPECT_EQ(a[i].reward, b[i].reward);
+    ASSERT_EQ(b[i].step_rewards.size(), 3u);
+    double sum = 0;
+    for (double r : b[i].step_rewards) sum += r;
+    EXPECT_NEAR(sum, b[i].reward, 1e-9 * std::abs(b[i].reward));
+    // Steps before the last earn the change in the partial placement's negated cost.
+    PlacementEnv env(task->design.netlist, task->design.params, task->design.placement, task->env_options);
+    env.reset();
+    double previous = 0;
+    for (int t = 0; t < 2; ++t) {
+      env.step(b[i].cells[t]);
+      const double potential = env.reward(env.evaluator().costs());
+      EXPECT_DOUBLE_EQ(b[i].step_rewards[t], potential - previous);
+      previous = potential;
+    }
+    EXPECT_NE(b[i].step_rewards[0], 0.0);  // the partial cost does carry information
+  }
 }
 
 TEST(RlRollout, AWorkersExceptionEndsTheRunInsteadOfHanging) {

@@ -145,6 +145,7 @@ void add_bench_train(CLI::App& app, Run& chosen) {
   cmd->add_option("--grid", o.config.grid, "Action grid G (8 times a power of two)");
   cmd->add_option("--seed", o.seed, "Seed of the weights and episodes");
   cmd->add_flag("!--no-learn", o.learn, "Collection only");
+  cmd->add_flag("--step-rewards", o.step_rewards, "Record the shaped step rewards (ppo.reward_shaping)");
   cmd->add_flag("--central", o.central, "Central inference: one batch of every environment per step");
   cmd->add_flag("!--no-cost-maps", o.config.cost_maps, "A network without the cost maps (as before they existed)");
   cmd->add_flag("--json", f->json, "Print one JSON object");
