@@ -102,6 +102,7 @@ void CostMapper::compute(const Evaluator& ev, const CellMask& cells, int32_t mac
     out[i] = mask[i] ? static_cast<float>((dx_[i % cols] + dy_[i / cols] - lo) / span) : 1.f;
 
   // Density and congestion under the macro's footprint: the cells whose centres it covers.
+  // Width and height as given: the flips Circuit Training applies (N, FN, S, FS) keep them.
   const double gw = ev.params().width / cols, gh = ev.params().height / rows;
   const int kc = static_cast<int>(nl_.width[macro] / 2 / gw), kr = static_cast<int>(nl_.height[macro] / 2 / gh);
   window_means(ev.density_grid(), rows, cols, kr, kc, out.data() + n);
