@@ -13,12 +13,10 @@ namespace rlplace {
 
 namespace {
 
-constexpr double kDefaultSeconds = 10;
-
 AnnealOptions anneal_options(const PlaceRequest& r) {
   AnnealOptions o;
   o.moves = r.moves;
-  o.seconds = r.seconds > 0 ? r.seconds : kDefaultSeconds;
+  o.seconds = r.seconds > 0 ? r.seconds : kDefaultSearchSeconds;
   o.threads = r.threads > 0 ? r.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.seed = r.seed;
   if (r.accept_start > 0) o.accept_start = r.accept_start;
@@ -35,7 +33,7 @@ AnnealOptions anneal_options(const PlaceRequest& r) {
 
 CoordDescentOptions cd_options(const PlaceRequest& r) {
   CoordDescentOptions o;
-  o.seconds = r.seconds > 0 ? r.seconds : kDefaultSeconds;
+  o.seconds = r.seconds > 0 ? r.seconds : kDefaultSearchSeconds;
   o.spacing = r.env.macro_spacing;
   o.fd = r.env.fd;
   o.fd_set = true;

@@ -18,7 +18,11 @@ struct SearchStats {
   std::string summary;
 };
 
-// Budget: request.moves actions per chain when > 0, else request.seconds (default 10).
+// The wall-clock budget of searches given no --seconds (also the learned pipeline's).
+inline constexpr double kDefaultSearchSeconds = 10;
+
+// Budget: request.moves actions per chain when > 0, else request.seconds (default
+// kDefaultSearchSeconds).
 // request.threads chains (0: every core). `start` is the starting hard-macro placement:
 // "input" (legalized), "greedy" or "spiral" (see start_placement()). With
 // request.env.run_fd off, the soft macros stay where they are.

@@ -14,8 +14,6 @@ namespace rlplace::rl {
 
 namespace {
 
-// The whole pipeline's budget without --seconds, the same as `sa`'s.
-constexpr double kDefaultSeconds = 10;
 // Where the policy leaves off, annealing starts this hot: docs/quality.md measures the
 // choices (the refiner's 0.01 keeps the policy's arrangement; sa's 0.3 forgets it).
 constexpr double kPipelineAcceptStart = 0.01;
@@ -55,7 +53,7 @@ PlaceOutcome place_policy(const PlaceRequest& r) {
 // budget (or --moves actions).
 PlaceOutcome place_rl(const PlaceRequest& r) {
   const auto t0 = Clock::now();
-  const double budget = r.seconds > 0 ? r.seconds : kDefaultSeconds;
+  const double budget = r.seconds > 0 ? r.seconds : kDefaultSearchSeconds;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const PolicyPlaceResult res = run_policy(r, r.samples > 0 ? r.samples : (r.threads > 0 ? r.threads : cores));
   PlaceOutcome out{res.placement, policy_phrase(res)};

@@ -50,10 +50,13 @@ std::vector<uint8_t> unpack_bits(const std::string& text) {
   return bits;
 }
 
-// Rewards standardised by a netlist's running statistics. The floor keeps a converged
-// netlist's tiny differences from being blown up to unit scale: rewards are costs of order
-// 1, so 1e-3 is already a fine distinction.
-double standardized(const RewardStats& st, double reward) { return (reward - st.mean) / std::max(st.deviation(), 1e-3); }
+// What a netlist's rewards are divided by. The floor keeps a converged netlist's tiny
+// differences from being blown up to unit scale: rewards are costs of order 1, so 1e-3 is
+// already a fine distinction.
+double reward_divisor(const RewardStats& st) { return std::max(st.deviation(), 1e-3); }
+
+// Rewards standardised by a netlist's running statistics.
+double standardized(const RewardStats& st, double reward) { return (reward - st.mean) / reward_divisor(st); }
 
 }  // namespace
 
@@ -198,11 +201,6 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
   Replay r;
   if (config_.self_imitation_coef > 0) {
     keep_elite(tasks, episodes);
-    if (net_->config().cost_maps)
-      for (const Task* t : tasks)
-        if (auto it = elite_.find(t->label); it != elite_.end())
-          for (Episode& e : it->second)
-            if (e.cost_maps.empty()) replay_cost_maps(*t, e);
     r = replay(tasks);
   }
   std::mt19937_64 rng(seed);
@@ -321,6 +319,12 @@ void PpoLearner::keep_elite(const std::vector<const Task*>& tasks, const std::ve
     kept.insert(at, std::move(copy));
     if (static_cast<int>(kept.size()) > config_.self_imitation_episodes) kept.pop_back();
   }
+  // Episodes restored from a state file come without their cost maps.
+  if (net_->config().cost_maps)
+    for (const Task* t : tasks)
+      if (auto it = elite_.find(t->label); it != elite_.end())
+        for (Episode& e : it->second)
+          if (e.cost_maps.empty()) replay_cost_maps(*t, e);
 }
 
 std::unique_ptr<std::vector<double>> PpoLearner::step_scales(const std::vector<const Task*>& tasks,
@@ -329,7 +333,7 @@ std::unique_ptr<std::vector<double>> PpoLearner::step_scales(const std::vector<c
   auto scale = std::make_unique<std::vector<double>>(episodes.size(), 1.0);
   if (config_.normalization == "per_netlist")
     for (size_t i = 0; i < episodes.size(); ++i)
-      (*scale)[i] = 1 / std::max(reward_stats_.at(tasks[episodes[i].task]->label).deviation(), 1e-3);  // standardized's
+      (*scale)[i] = 1 / reward_divisor(reward_stats_.at(tasks[episodes[i].task]->label));
   return scale;
 }
 

@@ -180,20 +180,16 @@ std::vector<Episode> Collector::run(gnn::PolicyValueNetImpl& net, torch::Device 
   r.G2 = static_cast<int64_t>(r.G) * r.G;
   r.groups = static_cast<int>((jobs.size() + envs_per_worker_ - 1) / envs_per_worker_);
   const int threads = std::min(workers_, std::max(1, r.groups));
-  if (central_) {
-    const int saved = at::get_num_threads();
-    try {
-      run_central(r);
-    } catch (...) {
-      at::set_num_threads(saved);
-      throw;
-    }
-    at::set_num_threads(saved);
-  } else if (threads == 1) {
+  if (central_ || threads == 1) {
     // In the calling thread: its LibTorch thread setting must come back afterwards.
-    const int saved = at::get_num_threads();
-    work(r, 0);
-    at::set_num_threads(saved);
+    const struct Restore {
+      int saved = at::get_num_threads();
+      ~Restore() { at::set_num_threads(saved); }
+    } restore;
+    if (central_)
+      run_central(r);
+    else
+      work(r, 0);
   } else {
     std::vector<std::thread> pool;
     for (int w = 0; w < threads; ++w) pool.emplace_back([this, &r, w] { work(r, w); });
@@ -263,49 +259,8 @@ bool Collector::run_group(Run& r, Worker& ws, int group, std::vector<gnn::Dynami
       rows.push_back(s);
     }
     if (rows.empty()) return true;
-    step(r, first, slots, rows, refs);
+    step(r, first, slots, rows, refs, 1);
   }
-}
-
-// One policy evaluation for the active slots `rows`, and one step of each.
-void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
-                     const std::vector<gnn::StateRef>& refs) {
-  gnn::GraphBatch batch = gnn::make_batch(refs, r.G, r.device);
-  gnn::PolicyOutput out = r.net.forward(batch);
-  const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
-  const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
-  for (size_t i = 0; i < rows.size(); ++i)
-    step_slot(r, first + rows[i], slots[rows[i]], *refs[i].state, lp.data_ptr<float>() + i * r.G2,
-              v.data_ptr<float>()[i]);
-}
-
-// Episode `index` takes one action from its row of log-probabilities.
-void Collector::step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* row,
-                          float value) {
-  const Job& job = r.jobs[index];
-  const Task& task = *tasks_[job.task];
-  Episode& e = r.episodes[index];
-  PlacementEnv& env = *slot.env;
-  const double u = std::uniform_real_distribution<double>(0, 1)(slot.rng);
-  const int64_t action = choose_action(row, r.G2, job.greedy, u);
-  const gnn::PaddedGrid pg(r.G, task.features.rows, task.features.cols);
-  const int cell = action < 0 ? -1 : pg.cell_of_action(static_cast<int>(action));
-  if (cell < 0) throw std::logic_error(fmt::format("policy chose action {} outside the feasible cells", action));
-  e.cells.push_back(cell);
-  e.actions.push_back(static_cast<int32_t>(action));
-  e.masks.insert(e.masks.end(), env.mask().begin(), env.mask().end());
-  if (r.net.config().cost_maps) e.cost_maps.insert(e.cost_maps.end(), state.cost_map.begin(), state.cost_map.end());
-  e.log_probs.push_back(row[action]);
-  e.values.push_back(value);
-  const int32_t macro = env.current();
-  env.step(cell);
-  // The potential after this step, kept in step_rewards until finish() turns the list into
-  // differences (a step that leaves the next macro without a cell earns the final reward).
-  if (step_rewards_ && !env.infeasible()) e.step_rewards.push_back(env.reward(env.evaluator().costs()));
-  const double scale = 1.0 / (task.features.width + task.features.height);
-  e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
-  e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
-  if (env.done()) finish(r, index, slot);
 }
 
 namespace {
@@ -337,6 +292,49 @@ void parallel_for(int n, int threads, const std::function<void(int)>& f) {
 }
 
 }  // namespace
+
+// One policy evaluation for the active slots `rows`, and one step of each, the steps on up
+// to `threads` threads.
+void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
+                     const std::vector<gnn::StateRef>& refs, int threads) {
+  gnn::GraphBatch batch = gnn::make_batch(refs, r.G, r.device);
+  gnn::PolicyOutput out = r.net.forward(batch);
+  const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
+  const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
+  parallel_for(static_cast<int>(rows.size()), threads, [&](int i) {
+    step_slot(r, first + rows[i], slots[rows[i]], *refs[i].state, lp.data_ptr<float>() + i * r.G2,
+              v.data_ptr<float>()[i]);
+  });
+}
+
+// Episode `index` takes one action from its row of log-probabilities.
+void Collector::step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* row,
+                          float value) {
+  const Job& job = r.jobs[index];
+  const Task& task = *tasks_[job.task];
+  Episode& e = r.episodes[index];
+  PlacementEnv& env = *slot.env;
+  const double u = std::uniform_real_distribution<double>(0, 1)(slot.rng);
+  const int64_t action = choose_action(row, r.G2, job.greedy, u);
+  const gnn::PaddedGrid pg(r.G, task.features.rows, task.features.cols);
+  const int cell = action < 0 ? -1 : pg.cell_of_action(static_cast<int>(action));
+  if (cell < 0) throw std::logic_error(fmt::format("policy chose action {} outside the feasible cells", action));
+  e.cells.push_back(cell);
+  e.actions.push_back(static_cast<int32_t>(action));
+  e.masks.insert(e.masks.end(), env.mask().begin(), env.mask().end());
+  if (r.net.config().cost_maps) e.cost_maps.insert(e.cost_maps.end(), state.cost_map.begin(), state.cost_map.end());
+  e.log_probs.push_back(row[action]);
+  e.values.push_back(value);
+  const int32_t macro = env.current();
+  env.step(cell);
+  // The potential after this step, kept in step_rewards until finish() turns the list into
+  // differences (a step that leaves the next macro without a cell earns the final reward).
+  if (step_rewards_ && !env.infeasible()) e.step_rewards.push_back(env.reward(env.evaluator().costs()));
+  const double scale = 1.0 / (task.features.width + task.features.height);
+  e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
+  e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
+  if (env.done()) finish(r, index, slot);
+}
 
 void Collector::run_central(Run& r) {
   // The one evaluation per step may use every core when it runs on the CPU.
@@ -374,15 +372,7 @@ void Collector::run_central(Run& r) {
       });
       std::vector<gnn::StateRef> refs;
       for (int s : rows) refs.push_back({&tasks_[r.jobs[first + s].task]->features, &states[s]});
-      gnn::PolicyOutput out = r.net.forward(gnn::make_batch(refs, r.G, r.device));
-      const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
-      const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
-      const float* lpp = lp.data_ptr<float>();
-      const float* vp = v.data_ptr<float>();
-      parallel_for(static_cast<int>(rows.size()), workers_, [&](int i) {
-        const int s = rows[i];
-        step_slot(r, first + s, slots[s], states[s], lpp + i * r.G2, vp[i]);
-      });
+      step(r, first, slots, rows, refs, workers_);
     }
   }
 }

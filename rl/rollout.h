@@ -130,7 +130,7 @@ class Collector {
   void step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* log_probs, float value);
   bool run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states);
   void step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
-            const std::vector<gnn::StateRef>& refs);
+            const std::vector<gnn::StateRef>& refs, int threads);
   void finish(Run& r, int index, Slot& slot);
 
   std::vector<const Task*> tasks_;
