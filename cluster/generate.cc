@@ -57,6 +57,8 @@ constexpr std::array<GenField, kGenFieldCount> kFields = {{
     {"port_sides", "canvas sides that carry ports", true, 1, 4, false},
     {"port_out", "fraction of ports that are outputs", false, 0, 1, false},
     {"net_degree", "mean pins of a net a hard-macro pin or input port drives", false, 2, 200, false},
+    {"big_nets", "input ports driving a global net (clock, reset)", true, 0, 100, false},
+    {"big_share", "fraction of the soft macros a global net reaches", false, 0, 1, false},
     {"soft_fanout", "mean nets a soft macro drives (one target each)", false, 0, 1000, false},
     {"soft_weight", "mean weight of a soft macro's net", false, 1, 1000, false},
     {"rent", "Rent exponent of the wire lengths (lower: more local)", false, 0.05, 1.45, false},
@@ -99,61 +101,71 @@ GenSpec gen_preset(std::string_view name) {
   s.preset = name;
   tilos_routing(s);
   auto& r = s.range;
-  // Values fitted to the bundled chips (docs/corpus.md has the table): Ariane has 133-136
-  // macros of a few SRAM shapes covering ~40% of the canvas, ~57 pins each, ~680 clusters,
-  // ~500 ports on 2 sides; MemPool 20 macros, ~620 clusters, ~1,400 ports.
+  // Values fitted to the bundled clustered chips (docs/corpus.md has the table): Ariane
+  // has 133-136 macros of a few SRAM shapes, 43-59 pins each (27% of them outputs), macro
+  // area 0.33-0.52, utilisation 0.68-0.87, 654-720 clusters driving ~35 nets each of mean
+  // weight ~2.6, 495 ports (55% outputs) mostly on one side, nets of hard-macro pins ~2.4
+  // pins, one port net reaching nearly every cluster; MemPool 20 macros of ~126 pins,
+  // area 0.24, utilisation 0.96, 616 clusters of ~29 nets (weight ~4), 1,272 ports.
   r[kGenMacroAspect] = span(1, 3);
-  r[kGenMacroOut] = span(0.25, 0.45);
+  r[kGenMacroOut] = span(0.25, 0.32);
   r[kGenPortSides] = span(1, 4);
-  r[kGenPortOut] = span(0.3, 0.6);
-  r[kGenNetDegree] = span(2.5, 5);
-  r[kGenSoftWeight] = span(2, 6);
+  r[kGenPortOut] = span(0.5, 0.6);
+  r[kGenNetDegree] = span(2.2, 3);
+  r[kGenBigNets] = span(0, 2);
+  r[kGenBigShare] = span(0.7, 1);
+  r[kGenSoftWeight] = span(2.4, 4.2);
   r[kGenRent] = span(0.55, 0.75);
   r[kGenAspect] = span(0.8, 1.25);
   r[kGenWidth] = span(200, 3800);
   if (name == "small") {
     r[kGenHardMacros] = span(4, 40);
     r[kGenMacroTypes] = span(1, 4);
-    r[kGenMacroArea] = span(0.15, 0.45);
+    r[kGenMacroArea] = span(0.2, 0.5);
     r[kGenMacroSpread] = span(1, 4);
-    r[kGenMacroPins] = span(8, 40);
+    r[kGenMacroPins] = span(10, 60);
     r[kGenSoftMacros] = span(50, 300);
-    r[kGenUtilisation] = span(0.55, 0.8);
-    r[kGenPorts] = span(20, 200);
-    r[kGenSoftFanout] = span(6, 20);
+    r[kGenUtilisation] = span(0.65, 0.9);
+    r[kGenPorts] = span(20, 300);
+    r[kGenSoftFanout] = span(10, 30);
   } else if (name == "medium") {
     r[kGenHardMacros] = span(40, 100);
     r[kGenMacroTypes] = span(2, 6);
-    r[kGenMacroArea] = span(0.2, 0.45);
+    r[kGenMacroArea] = span(0.25, 0.5);
     r[kGenMacroSpread] = span(1, 6);
-    r[kGenMacroPins] = span(20, 60);
+    r[kGenMacroPins] = span(30, 100);
     r[kGenSoftMacros] = span(300, 600);
-    r[kGenUtilisation] = span(0.55, 0.8);
-    r[kGenPorts] = span(100, 600);
-    r[kGenSoftFanout] = span(10, 30);
+    r[kGenUtilisation] = span(0.65, 0.9);
+    r[kGenPorts] = span(200, 800);
+    r[kGenSoftFanout] = span(20, 35);
   } else if (name == "ariane-like") {
     r[kGenHardMacros] = span(130, 140);
     r[kGenMacroTypes] = span(2, 4);
-    r[kGenMacroArea] = span(0.35, 0.45);
+    r[kGenMacroArea] = span(0.33, 0.52);
     r[kGenMacroSpread] = span(1, 4);
-    r[kGenMacroPins] = span(50, 65);
+    r[kGenMacroPins] = span(43, 60);
     r[kGenSoftMacros] = span(650, 720);
-    r[kGenUtilisation] = span(0.6, 0.75);
-    r[kGenPorts] = span(480, 520);
-    r[kGenPortSides] = at(2);
-    r[kGenSoftFanout] = span(30, 40);
+    r[kGenUtilisation] = span(0.68, 0.87);
+    r[kGenPorts] = at(495);
+    r[kGenPortSides] = span(1, 2);
+    r[kGenBigNets] = at(1);
+    r[kGenBigShare] = span(0.95, 1);
+    r[kGenSoftFanout] = span(33, 37);
     r[kGenWidth] = span(240, 3760);
     r[kGenAspect] = at(1);
   } else if (name == "mempool-like") {
     r[kGenHardMacros] = span(18, 22);
     r[kGenMacroTypes] = span(1, 3);
-    r[kGenMacroArea] = span(0.15, 0.3);
+    r[kGenMacroArea] = span(0.2, 0.3);
     r[kGenMacroSpread] = span(1, 3);
-    r[kGenMacroPins] = span(60, 120);
+    r[kGenMacroPins] = span(100, 130);
     r[kGenSoftMacros] = span(580, 660);
-    r[kGenUtilisation] = span(0.6, 0.75);
-    r[kGenPorts] = span(1300, 1500);
-    r[kGenSoftFanout] = span(30, 40);
+    r[kGenUtilisation] = span(0.85, 0.96);
+    r[kGenPorts] = span(1200, 1350);
+    r[kGenPortSides] = at(1);
+    r[kGenBigNets] = at(1);
+    r[kGenSoftFanout] = span(27, 31);
+    r[kGenSoftWeight] = span(3.6, 4.4);
     r[kGenWidth] = span(800, 1000);
     r[kGenAspect] = at(1);
   } else {
@@ -528,8 +540,22 @@ Design draw_chip(const GenValues& v, Rng& rng, int cols, int rows, Draft& d) {
     d.outs[s].emplace_back(id, soft_weight());
   }
   // Every hard-macro output pin and input port drives a net to sinks near it.
+  // The first input ports drive global nets (clock, reset) to soft macros anywhere.
+  int big = static_cast<int>(v[kGenBigNets]);
+  std::vector<int32_t> order(ns);
+  for (int32_t id : drivers) {
+    if (big == 0 || id >= np) break;
+    --big;
+    std::iota(order.begin(), order.end(), 0);
+    const int reach = std::max(1, static_cast<int>(std::lround(v[kGenBigShare] * ns)));
+    for (int k = 0; k < reach; ++k) {
+      std::swap(order[k], order[k + rng.below(ns - k)]);
+      d.sinks[id].push_back(-(order[k] + 1));
+    }
+  }
   std::vector<int32_t> stamp(cx.size(), -1);
   for (int32_t id : drivers) {
+    if (!d.sinks[id].empty()) continue;  // a global net
     const int want = 1 + rng.geometric(v[kGenNetDegree] - 2);
     for (int k = 0; k < want; ++k) {
       double tx, ty;
@@ -765,13 +791,17 @@ std::string stats_table(const std::vector<ChipStats>& rows) {
 std::vector<ChipStats> stats_of_folders(const std::vector<std::string>& dirs) {
   namespace fs = std::filesystem;
   std::vector<ChipStats> out;
+  // Circuit Training's samples are plain text; chips rlplace writes are gzipped.
+  auto netlist_in = [](const fs::path& dir) {
+    return fs::exists(dir / "netlist.pb.txt.gz") ? dir / "netlist.pb.txt.gz" : dir / "netlist.pb.txt";
+  };
   auto one = [&](const fs::path& dir, const std::string& name) {
-    const Design d = load_design((dir / "netlist.pb.txt.gz").string(), (dir / "initial.plc").string());
+    const Design d = load_design(netlist_in(dir).string(), (dir / "initial.plc").string());
     out.push_back(chip_stats(d, name));
   };
   for (const std::string& dir : dirs) {
     const fs::path p(dir);
-    if (fs::exists(p / "netlist.pb.txt.gz") && fs::exists(p / "initial.plc")) {
+    if (fs::exists(netlist_in(p)) && fs::exists(p / "initial.plc")) {
       one(p, p.filename().empty() ? p.parent_path().filename().string() : p.filename().string());
       continue;
     }
@@ -780,7 +810,7 @@ std::vector<ChipStats> stats_of_folders(const std::vector<std::string>& dirs) {
       for (const auto& e : fs::directory_iterator(p))
         if (e.is_directory() && e.path().filename().string().starts_with("chip_")) chips.push_back(e.path());
     if (chips.empty())
-      throw InputError(fmt::format("{}: neither a chip folder (netlist.pb.txt.gz, initial.plc) nor a corpus (chip_*)",
+      throw InputError(fmt::format("{}: neither a chip folder (netlist.pb.txt[.gz], initial.plc) nor a corpus (chip_*)",
                                    dir));
     std::sort(chips.begin(), chips.end());
     for (const fs::path& c : chips) one(c, c.filename().string());

@@ -33,6 +33,8 @@ enum GenKey : int {
   kGenPortSides,    // canvas sides that carry ports
   kGenPortOut,      // fraction of ports that are outputs (sinks)
   kGenNetDegree,    // mean pins of a net driven by a hard-macro pin or an input port
+  kGenBigNets,      // input ports driving a global net (clock, reset) to many soft macros
+  kGenBigShare,     // fraction of the soft macros a global net reaches
   kGenSoftFanout,   // mean nets a soft macro drives (each to one target, as clustering makes them)
   kGenSoftWeight,   // mean weight of a soft macro's net (connections merged into it)
   kGenRent,         // Rent exponent of the wire-length distribution (locality; lower: more local)
@@ -117,7 +119,7 @@ nlohmann::json stats_to_json(const ChipStats& s);
 // A markdown table, one row per chip.
 std::string stats_table(const std::vector<ChipStats>& rows);
 // The statistics of chip folders (netlist.pb.txt.gz and initial.plc inside) and of corpus
-// folders (every chip_* folder inside); InputError for a folder that is neither.
+// folders (every chip_* folder inside); the netlist may be .pb.txt.gz or .pb.txt. InputError for a folder that is neither.
 std::vector<ChipStats> stats_of_folders(const std::vector<std::string>& dirs);
 
 // --- Corpus -----------------------------------------------------------------------------

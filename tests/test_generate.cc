@@ -178,7 +178,7 @@ TEST(Generate, StatisticsFollowTheParameters) {
   GenSpec s = small_spec();
   for (const char* p : {"hard_macros=30", "soft_macros=400", "ports=300", "port_sides=3", "macro_area=0.3",
                         "utilisation=0.7", "soft_fanout=12", "net_degree=4", "width=1000", "aspect=1.5",
-                        "macro_types=3", "macro_pins=30"})
+                        "macro_types=3", "macro_pins=30", "big_nets=0"})
     set_gen_param(s, p);
   const GeneratedChip chip = generate_chip(s, 5);
   const ChipStats st = chip_stats(chip.design, "chip");
