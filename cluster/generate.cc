@@ -813,7 +813,8 @@ std::vector<ChipStats> stats_of_folders(const std::vector<std::string>& dirs) {
       throw InputError(fmt::format("{}: neither a chip folder (netlist.pb.txt[.gz], initial.plc) nor a corpus (chip_*)",
                                    dir));
     std::sort(chips.begin(), chips.end());
-    for (const fs::path& c : chips) one(c, c.filename().string());
+    const std::string corpus = (p.filename().empty() ? p.parent_path().filename() : p.filename()).string();
+    for (const fs::path& c : chips) one(c, corpus + "/" + c.filename().string());
   }
   return out;
 }
