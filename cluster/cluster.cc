@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "netlists/netlist_writer.h"
 #include "netlists/plc.h"
 
 namespace rlplace {
@@ -316,42 +317,6 @@ double cut_connections(const Netlist& nl, const std::vector<int32_t>& cluster) {
   return total;
 }
 
-namespace {
-
-std::string number(double v) {
-  std::string s = format_double(v);
-  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // as protobuf writes floats
-  return s;
-}
-
-std::string quoted(const std::string& s) {
-  std::string q = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') q += '\\';
-    q += ch;
-  }
-  return q + '"';
-}
-
-struct Writer {
-  std::string out;
-  void begin(const std::string& name) { out += "node {\n  name: " + quoted(name) + "\n"; }
-  void input(const std::string& name) { out += "  input: " + quoted(name) + "\n"; }
-  void f(const char* key, double v) {
-    out += "  attr {\n    key: \"";
-    out += key;
-    out += "\"\n    value {\n      f: " + number(v) + "\n    }\n  }\n";
-  }
-  void s(const char* key, const std::string& v) {
-    out += "  attr {\n    key: \"";
-    out += key;
-    out += "\"\n    value {\n      placeholder: " + quoted(v) + "\n    }\n  }\n";
-  }
-  void end() { out += "}\n"; }
-};
-
-}  // namespace
-
 std::string clustered_netlist_text(const Netlist& nl, const Clustering& cl, const CostParams& params,
                                    double bloating_ratio, const std::vector<std::string>& comment) {
   const int32_t n = nl.num_nodes(), K = cl.count;
@@ -383,9 +348,9 @@ std::string clustered_netlist_text(const Netlist& nl, const Clustering& cl, cons
   std::vector<Centre> cen(K);
   for (int32_t c : nl.stdcells) cen[cl.cluster[c]].add(nl.x[c], nl.y[c], nl.width[c] * nl.height[c]);
 
-  Writer w;
+  NetlistTextWriter w;
   w.out.reserve(static_cast<size_t>(n) * 64 + 4096);
-  for (const std::string& line : comment) w.out += "# " + line + "\n";
+  for (const std::string& line : comment) w.comment(line);
   w.begin("__metadata__");
   w.f("soft_macro_area_bloating_ratio", bloating_ratio);
   w.end();

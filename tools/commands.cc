@@ -6,6 +6,7 @@ void add_commands(CLI::App& app, Run& chosen) {
   add_eval(app, chosen);
   add_place(app, chosen);
   add_cluster(app, chosen);
+  add_generate(app, chosen);
   add_bench(app, chosen);
   add_compare(app, chosen);
   add_plot(app, chosen);

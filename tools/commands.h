@@ -41,6 +41,8 @@ void add_compare(CLI::App& app, Run& chosen);
 void add_plot(CLI::App& app, Run& chosen);
 void add_export(CLI::App& app, Run& chosen);
 void add_cluster(CLI::App& app, Run& chosen);
+// `generate` and `augment`: the chip corpus.
+void add_generate(CLI::App& app, Run& chosen);
 #ifdef RLPLACE_WITH_TORCH
 // `bench gnn`, under the "bench" subcommand that add_bench registered.
 void add_bench_gnn(CLI::App& app, Run& chosen);
