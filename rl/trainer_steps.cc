@@ -507,7 +507,8 @@ std::optional<double> Trainer::run_iteration() {
 
 void Trainer::report(TrainResult& result) const {
   result.iterations = iteration_;
-  result.checkpoint = dir_->file(checkpoint_name(iteration_));
+  // The other ranks name rank 0's file, which may be on another machine.
+  result.checkpoint = dir_ ? dir_->file(checkpoint_name(iteration_)) : (fs::path(o_.out) / checkpoint_name(iteration_)).string();
   for (const auto& t : train_tasks_) result.best.push_back({t->label, best_proxy(t->label)});
   result.warnings = warnings_;
 }
