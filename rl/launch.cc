@@ -31,9 +31,11 @@ int env_int(const char* name, int fallback, int lowest, int highest) {
   return static_cast<int>(n);
 }
 
-// A port the kernel has just given out, for MASTER_PORT. Another process could take it
-// before rank 0 binds it; rank 0 then fails to listen and the launch ends with that line.
-int free_port() {
+}  // namespace
+
+// Another process could take the port before rank 0 binds it; rank 0 then fails to listen
+// and the launch ends with that line.
+int free_loopback_port() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -47,6 +49,8 @@ int free_port() {
   close(fd);
   return ntohs(a.sin_port);
 }
+
+namespace {
 
 // This process's arguments, as the kernel has them.
 std::vector<std::string> own_arguments() {
@@ -79,7 +83,7 @@ int launch_local_ranks(int nproc, const std::function<int()>& pending_signal, st
   const char* addr = std::getenv("MASTER_ADDR");
   const std::string master_addr = addr && *addr ? addr : "127.0.0.1";
   const char* port = std::getenv("MASTER_PORT");
-  const std::string master_port = port && *port ? port : std::to_string(free_port());
+  const std::string master_port = port && *port ? port : std::to_string(free_loopback_port());
   std::vector<pid_t> pids;
   for (int r = 0; r < nproc; ++r) {
     const pid_t pid = fork();

@@ -48,6 +48,10 @@ DistOptions dist_from_environment();
 // `failure` saying which rank and how (the rank prints its own error).
 int launch_local_ranks(int nproc, const std::function<int()>& pending_signal, std::string& failure);
 
+// A loopback port the kernel has just given out (free then; another process may take it
+// before it is bound). What launch_local_ranks uses when MASTER_PORT is unset.
+int free_loopback_port();
+
 struct TrainOptions {
   std::vector<NetlistSpec> train, eval;  // eval: held out, greedy episodes only
   std::string out;

@@ -1,10 +1,6 @@
 // Data-parallel training (rl/distributed.h): ranks as threads of this process, each with
 // its own process group over Gloo on the loopback, rendezvous through rank 0's TCPStore.
 // The killed-process cases run the built binary (tests/cli/test_cli_rl_distributed.cc).
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <thread>
@@ -15,29 +11,10 @@
 namespace rlplace::rl {
 namespace {
 
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// tiny3: 3 macros a episode; 6 episodes give 18 samples, two minibatches of 9 a epoch, which
+// tiny3: 6 episodes of 3 steps give 18 samples, two minibatches of 9 a epoch, which
 // the ranks' shares cut across.
-TrainOptions tiny_run(const std::string& out, int64_t iterations) {
-  TrainOptions o;
-  o.train = {{kTinyNetlist, kTinyPlc}};
-  o.out = out;
-  o.iterations = iterations;
-  o.workers = 1;
-  o.seed = 11;
-  o.config = small_config();
-  o.config.episodes_per_iteration = 6;
+TrainOptions dist_run(const std::string& out, int64_t iterations) {
+  TrainOptions o = tiny_run(out, iterations, 6, 1, 11);
   o.config.ppo.minibatch = 10;
   return o;
 }
@@ -50,7 +27,7 @@ struct RankRun {
 // Every rank of a world of `world` as a thread; `adjust(rank, options)` may change one's.
 RankRun run_ranks(const TrainOptions& base, int world, double timeout_s = 60,
                   const std::function<void(int, TrainOptions&)>& adjust = {}) {
-  const int port = free_port();
+  const int port = free_loopback_port();
   RankRun run;
   run.results.resize(world);
   run.errors.resize(world);
@@ -100,9 +77,9 @@ void expect_close_metrics(const std::string& a, const std::string& b, double tol
 
 TEST(RlDistributed, TwoRanksLearnWhatOneProcessLearns) {
   const std::string one = temp_dir("rl_dist_one"), two = temp_dir("rl_dist_two");
-  const TrainResult single = train(tiny_run(one, 2));
+  const TrainResult single = train(dist_run(one, 2));
   ASSERT_EQ(single.iterations, 2);
-  const RankRun run = run_ranks(tiny_run(two, 2), 2);
+  const RankRun run = run_ranks(dist_run(two, 2), 2);
   ASSERT_EQ(run.errors, std::vector<std::string>(2)) << run.errors[0] << " / " << run.errors[1];
   EXPECT_EQ(run.results[0].iterations, 2);
   EXPECT_EQ(run.results[1].iterations, 2);
@@ -117,7 +94,7 @@ TEST(RlDistributed, TwoRanksLearnWhatOneProcessLearns) {
 TEST(RlDistributed, ThreeRanksWithUnevenSharesAgreeToo) {
   // 6 episodes over 3 ranks are even; 7 are not, and a minibatch may miss a rank entirely.
   const std::string one = temp_dir("rl_dist3_one"), three = temp_dir("rl_dist3_three");
-  TrainOptions o = tiny_run(one, 1);
+  TrainOptions o = dist_run(one, 1);
   o.config.episodes_per_iteration = 7;
   o.config.ppo.minibatch = 4;
   train(o);
@@ -131,10 +108,10 @@ TEST(RlDistributed, ThreeRanksWithUnevenSharesAgreeToo) {
 
 TEST(RlDistributed, AFailingRankEndsTheOthersNamingItAndTheRunResumesWithOneRank) {
   const std::string one = temp_dir("rl_dist_fail_one"), dir = temp_dir("rl_dist_fail");
-  train(tiny_run(one, 2));
+  train(dist_run(one, 2));
   // Rank 1's episodes: 1 greedy at iteration 0, 3 sampled and 1 greedy at iteration 1; its
   // 6th episode, the first of iteration 2, fails.
-  const RankRun run = run_ranks(tiny_run(dir, 2), 2, 20, [](int rank, TrainOptions& o) {
+  const RankRun run = run_ranks(dist_run(dir, 2), 2, 20, [](int rank, TrainOptions& o) {
     if (rank != 1) return;
     auto calls = std::make_shared<int>(0);
     o.before_episode = [calls](int, uint64_t) {
@@ -146,7 +123,7 @@ TEST(RlDistributed, AFailingRankEndsTheOthersNamingItAndTheRunResumesWithOneRank
   EXPECT_EQ(read_csv(dir + "/metrics.csv").size(), 3u);  // header, iterations 0 and 1
 
   // The committed iteration stays, and one process continues it as the uninterrupted run did.
-  TrainOptions resume = tiny_run(dir, 2);
+  TrainOptions resume = dist_run(dir, 2);
   resume.resume = true;
   EXPECT_EQ(train(resume).iterations, 2);
   EXPECT_LT(max_weight_difference(one + "/checkpoints/policy-000002.pt", dir + "/checkpoints/policy-000002.pt"), 1e-5);
@@ -155,9 +132,9 @@ TEST(RlDistributed, AFailingRankEndsTheOthersNamingItAndTheRunResumesWithOneRank
 
 TEST(RlDistributed, ResumesWithMoreRanksThanItStartedWith) {
   const std::string one = temp_dir("rl_dist_grow_one"), dir = temp_dir("rl_dist_grow");
-  train(tiny_run(one, 2));
-  train(tiny_run(dir, 1));
-  TrainOptions resume = tiny_run(dir, 2);
+  train(dist_run(one, 2));
+  train(dist_run(dir, 1));
+  TrainOptions resume = dist_run(dir, 2);
   resume.resume = true;
   const RankRun run = run_ranks(resume, 2);
   ASSERT_EQ(run.errors, std::vector<std::string>(2)) << run.errors[0] << " / " << run.errors[1];
@@ -167,8 +144,8 @@ TEST(RlDistributed, ResumesWithMoreRanksThanItStartedWith) {
 
 TEST(RlDistributed, RankZerosInputErrorReachesTheOtherRanks) {
   const std::string dir = temp_dir("rl_dist_taken");
-  train(tiny_run(dir, 1));
-  const RankRun run = run_ranks(tiny_run(dir, 1), 2);  // without --resume
+  train(dist_run(dir, 1));
+  const RankRun run = run_ranks(dist_run(dir, 1), 2);  // without --resume
   EXPECT_NE(run.errors[0].find("already holds a training run"), std::string::npos) << run.errors[0];
   EXPECT_NE(run.errors[1].find("rank 0 failed: "), std::string::npos) << run.errors[1];
 }

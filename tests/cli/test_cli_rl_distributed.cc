@@ -60,8 +60,6 @@ bool wait_for_rows(const std::string& csv, size_t rows, std::chrono::seconds lim
   return false;
 }
 
-int port_for(int salt) { return 20000 + (getpid() * 7 + salt) % 20000; }
-
 struct Fixture {
   std::string base, args;
 };
@@ -82,7 +80,7 @@ Fixture fixture(const std::string& name) {
 void rank_one_stops(const std::string& name, int sig) {
   const Fixture f = fixture(name);
   const std::string args = f.args + " --iterations 100000";
-  const int port = port_for(sig);
+  const int port = free_loopback_port();
   const pid_t r0 = start_rank(0, 2, port, args, f.base + "/rank0.log");
   const pid_t r1 = start_rank(1, 2, port, args, f.base + "/rank1.log");
   ASSERT_TRUE(wait_for_rows(f.base + "/run/metrics.csv", 2, 120s)) << test::read_text(f.base + "/rank0.log");
