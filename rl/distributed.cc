@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -67,9 +68,10 @@ c10::intrusive_ptr<c10d::TCPStore> make_store(const DistOptions& o, bool server)
   so.waitWorkers = false;  // the process group's rendezvous waits for every rank
   so.timeout = millis(o.timeout_s);
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 8)
-  // c10d's own server listens on every interface; given a socket it uses that one, bound to
-  // MASTER_ADDR only (the loopback unless told otherwise): the store has no authentication.
-  if (server && o.master_addr != "0.0.0.0") {
+  // c10d's own server listens on every interface; given a socket it uses that one. With a
+  // loopback MASTER_ADDR (the default) the store, which has no authentication, is then
+  // reachable from this machine only.
+  if (server && loopback(o.master_addr)) {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -80,9 +82,7 @@ c10::intrusive_ptr<c10d::TCPStore> make_store(const DistOptions& o, bool server)
     if (fd < 0 || inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1 ||
         bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || listen(fd, 128) != 0) {
       if (fd >= 0) close(fd);
-      throw std::runtime_error(fmt::format("rank 0 cannot listen on {}:{} (MASTER_ADDR must be an IPv4 address of "
-                                           "this host)",
-                                           o.master_addr, o.master_port));
+      throw std::runtime_error(fmt::format("rank 0 cannot listen on {}:{}", host, o.master_port));
     }
     so.masterListenFd = fd;
   }
@@ -152,8 +152,11 @@ void Communicator::connect(torch::Device device) {
     throw std::runtime_error("this build has no c10d Gloo backend (Debian: apt-get install libgloo-dev, then rebuild)");
 #else
     auto opts = c10d::ProcessGroupGloo::Options::create(millis(o_.timeout_s));
+    const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");  // as PyTorch's Python side reads it
     if (!o_.bind.empty())
       opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(o_.bind));
+    else if (ifname && *ifname)
+      opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
     else if (loopback(o_.master_addr))
       opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
     else
