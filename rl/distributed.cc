@@ -108,8 +108,7 @@ Communicator::Communicator(const DistOptions& o) : o_(o), impl_(std::make_unique
     throw std::logic_error(fmt::format("Communicator: rank {} of {}", o.rank, o.world));
   try {
     impl_->store = make_store(o, o.rank == 0);
-    DistOptions client = o;
-    impl_->side = make_store(client, false);
+    impl_->side = make_store(o, false);
   } catch (const std::exception& e) {
     throw DistributedError(fmt::format("rank {}: no rendezvous at {}:{} within {} s ({})", o.rank, o.master_addr,
                                        o.master_port, o.timeout_s, one_line(e.what())));
@@ -133,8 +132,6 @@ Communicator::~Communicator() {
   impl_->stop = true;
   if (impl_->heartbeat.joinable()) impl_->heartbeat.join();
 }
-
-const char* Communicator::backend() const { return impl_->nccl ? "nccl" : "gloo"; }
 
 void Communicator::connect(torch::Device device) {
   impl_->device = device;
@@ -254,7 +251,7 @@ void Communicator::publish(const std::string& key, const std::string& bytes) {
   }
 }
 
-std::string Communicator::fetch(const std::string& key) {
+std::string Communicator::fetch(const std::string& key, bool remove) {
   const std::string k = "rlplace/data/" + key;
   try {
     // Waits here, without the lock, so that the heartbeat goes on meanwhile.
@@ -263,7 +260,10 @@ std::string Communicator::fetch(const std::string& key) {
         std::lock_guard<std::mutex> lock(impl_->side_mutex);
         if (impl_->side->check({k})) {
           const std::vector<uint8_t> v = impl_->side->get(k);
-          impl_->side->add("rlplace/read/" + key, 1);
+          if (remove)
+            impl_->side->deleteKey(k);
+          else
+            impl_->side->add("rlplace/read/" + key, 1);
           return std::string(v.begin(), v.end());
         }
       }

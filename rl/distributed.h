@@ -39,7 +39,6 @@ class Communicator {
 
   int rank() const { return o_.rank; }
   int size() const { return o_.world; }
-  const char* backend() const;
 
   // In place, over every rank; `t` may live on any device.
   void sum(torch::Tensor& t);
@@ -52,9 +51,9 @@ class Communicator {
   void broadcast(const std::vector<torch::Tensor>& tensors);
 
   // Bytes through the store, from one rank to those that ask for the key (waits for it up to
-  // the timeout).
+  // the timeout). `remove`: the only reader takes it out, so that the store does not grow.
   void publish(const std::string& key, const std::string& bytes);
-  std::string fetch(const std::string& key);
+  std::string fetch(const std::string& key, bool remove = false);
   // Waits (up to the timeout) until `readers` ranks have fetched `key`: rank 0 serves the
   // store, and a rank 0 that fails at once must not take it away before the others read why.
   void await_readers(const std::string& key, int readers);

@@ -412,7 +412,7 @@ void Trainer::share_best_sampled(int64_t it, const std::vector<const Episode*>& 
       comm_->publish(key, placement_json(*kept[k]).dump());
       write_best(*train_tasks_[k], *kept[k], it, "sampled");
     } else if (me == 0) {
-      write_best(*train_tasks_[k], placement_episode(json::parse(comm_->fetch(key))), it, "sampled");
+      write_best(*train_tasks_[k], placement_episode(json::parse(comm_->fetch(key, true))), it, "sampled");
     } else {
       best_[train_tasks_[k]->label] = {{"proxy", lowest[k]}};
     }
