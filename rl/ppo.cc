@@ -16,6 +16,7 @@
 
 #include "netlists/io.h"
 #include "netlists/json_number.h"
+#include "rl/distributed.h"
 
 namespace rlplace::rl {
 
@@ -154,12 +155,19 @@ std::vector<double> PpoLearner::normalized_rewards(const std::vector<const Task*
   std::vector<double> reward(episodes.size());
   for (size_t i = 0; i < episodes.size(); ++i) reward[i] = episodes[i].reward;
   if (config_.normalization != "per_netlist") return reward;
+  // (task, reward) of every episode of the update: with several ranks, every rank's, in one
+  // process's order, so that the statistics are that process's to the last bit.
+  std::vector<double> pairs;
+  for (const Episode& e : episodes) pairs.insert(pairs.end(), {static_cast<double>(e.task), e.reward});
+  if (comm_) pairs = comm_->gather(pairs);
   std::map<int, std::pair<double, double>> sums;  // task -> (sum, sum of squares)
   std::map<int, int> counts;
-  for (const Episode& e : episodes) {
-    sums[e.task].first += e.reward;
-    sums[e.task].second += e.reward * e.reward;
-    ++counts[e.task];
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    const int task = static_cast<int>(pairs[i]);
+    const double r = pairs[i + 1];
+    sums[task].first += r;
+    sums[task].second += r * r;
+    ++counts[task];
   }
   for (const auto& [task, s] : sums) {
     RewardStats& st = reward_stats_[tasks[task]->label];
@@ -181,9 +189,49 @@ std::vector<double> PpoLearner::normalized_rewards(const std::vector<const Task*
   return reward;
 }
 
+namespace {
+
+// Where each sample of `samples` (all of them this process's) comes from.
+std::vector<int> sample_tasks(const std::vector<Episode>& episodes, const std::vector<Sample>& samples) {
+  std::vector<int> task;
+  for (const Sample& s : samples) task.push_back(episodes[s.episode].task);
+  return task;
+}
+
+}  // namespace
+
+// One process: its samples. Several ranks: every rank's advantages and netlists, gathered
+// in rank order, which is the order one process would have built them in.
+PpoLearner::Layout PpoLearner::layout(const std::vector<Episode>& episodes, const std::vector<Sample>& samples,
+                                      std::vector<Sample>& gathered) const {
+  Layout l;
+  l.mine = static_cast<int64_t>(samples.size());
+  if (!comm_) {
+    l.all = &samples;
+    l.task = sample_tasks(episodes, samples);
+    return l;
+  }
+  std::vector<double> counts(comm_->size(), 0.0), local;
+  counts[comm_->rank()] = static_cast<double>(samples.size());
+  counts = comm_->sum(counts);
+  for (int r = 0; r < comm_->rank(); ++r) l.first += static_cast<int64_t>(counts[r]);
+  for (const Sample& s : samples) local.insert(local.end(), {static_cast<double>(episodes[s.episode].task), s.advantage});
+  const std::vector<double> all = comm_->gather(local);
+  gathered.assign(all.size() / 2, Sample{-1, -1, 0, 0});
+  l.task.resize(gathered.size());
+  for (size_t k = 0; k < gathered.size(); ++k) {
+    l.task[k] = static_cast<int>(all[2 * k]);
+    gathered[k].advantage = all[2 * k + 1];
+  }
+  l.all = &gathered;
+  return l;
+}
+
 UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
                                uint64_t seed, double fraction) {
   check_episodes(tasks, episodes);
+  if (comm_ && config_.self_imitation_coef > 0)
+    throw std::logic_error("PPO update: self-imitation is not supported across ranks");
   const std::vector<double> reward = normalized_rewards(tasks, episodes);
   const std::vector<Sample> samples =
       build_samples(episodes, reward, config_.discount, config_.gae_lambda, step_scales(tasks, episodes).get());
@@ -191,8 +239,10 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
   stats.learning_rate = learning_rate(fraction);
   for (auto& group : optimizer_->param_groups())
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(stats.learning_rate);
-  stats.samples = static_cast<int64_t>(samples.size());
-  if (samples.empty()) {
+  std::vector<Sample> gathered;
+  const Layout lay = layout(episodes, samples, gathered);
+  stats.samples = static_cast<int64_t>(lay.all->size());
+  if (stats.samples == 0) {
     ++version_;
     stats.kl_beta = kl_beta_;
     return stats;
@@ -206,8 +256,8 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
   std::mt19937_64 rng(seed);
   // Its own stream, so that the PPO minibatches are those of a run without self-imitation.
   std::mt19937_64 replay_rng(mix_seed(seed, 0x5e1f));
-  std::vector<int> index(samples.size());
-  const int64_t n = static_cast<int64_t>(samples.size()), nr = static_cast<int64_t>(r.samples.size());
+  std::vector<int> index(lay.all->size());
+  const int64_t n = stats.samples, nr = static_cast<int64_t>(r.samples.size());
   const int64_t minibatches = std::max<int64_t>(1, (n + config_.minibatch - 1) / config_.minibatch);
   for (int epoch = 0; epoch < config_.epochs; ++epoch) {
     std::iota(index.begin(), index.end(), 0);
@@ -216,7 +266,7 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
     // Nearly equal minibatches rather than a runt at the end; the replayed steps are spread
     // over them, each once an epoch.
     for (int64_t mb = 0; mb < minibatches; ++mb)
-      minibatch_step(tasks, episodes, samples, index, n * mb / minibatches, n * (mb + 1) / minibatches, r,
+      minibatch_step(tasks, episodes, samples, lay, index, n * mb / minibatches, n * (mb + 1) / minibatches, r,
                      nr * mb / minibatches, nr * (mb + 1) / minibatches, stats);
   }
   const double steps = static_cast<double>(stats.gradient_steps);
@@ -232,22 +282,45 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
   return stats;
 }
 
-// The tensors of samples index[lo, hi): states as one graph batch, actions, old
-// log-probabilities, returns, and advantages standardised within the minibatch (per netlist
-// or over all of it).
+// The samples of global minibatch index[lo, hi) this rank holds (all of them in one
+// process), with advantages standardised within the whole minibatch (per netlist or over all
+// of it).
 PpoLearner::Minibatch PpoLearner::make_minibatch(const std::vector<const Task*>& tasks,
                                                  const std::vector<Episode>& episodes,
-                                                 const std::vector<Sample>& samples, const std::vector<int>& index,
-                                                 int64_t lo, int64_t hi) const {
+                                                 const std::vector<Sample>& samples, const Layout& lay,
+                                                 const std::vector<int>& index, int64_t lo, int64_t hi) const {
   const int64_t B = hi - lo;
+  std::map<int, std::vector<int64_t>> by_task;
+  const bool per_netlist = config_.normalization == "per_netlist";
+  for (int64_t k = 0; k < B; ++k) by_task[per_netlist ? lay.task[index[lo + k]] : 0].push_back(k);
+  const std::vector<float> all = standardized_advantages(*lay.all, index, lo, by_task, B);
+  std::vector<int> ids;
+  std::vector<float> advantages;
+  for (int64_t k = 0; k < B; ++k) {
+    const int64_t g = index[lo + k];
+    if (g < lay.first || g >= lay.first + lay.mine) continue;
+    ids.push_back(static_cast<int>(g - lay.first));
+    advantages.push_back(all[k]);
+  }
+  Minibatch m;
+  if (!ids.empty()) m = make_minibatch(tasks, episodes, samples, ids, advantages);
+  m.global_size = B;
+  return m;
+}
+
+// The tensors of samples `ids`: states as one graph batch, actions, old log-probabilities,
+// returns, and the given advantages.
+PpoLearner::Minibatch PpoLearner::make_minibatch(const std::vector<const Task*>& tasks,
+                                                 const std::vector<Episode>& episodes,
+                                                 const std::vector<Sample>& samples, const std::vector<int>& ids,
+                                                 const std::vector<float>& advantages) const {
+  const int64_t B = static_cast<int64_t>(ids.size());
   std::vector<gnn::DynamicFeatures> states(B);
   std::vector<gnn::StateRef> refs;
   std::vector<int64_t> actions;
   std::vector<float> old_lp, returns;
-  std::map<int, std::vector<int64_t>> by_task;
-  const bool per_netlist = config_.normalization == "per_netlist";
   for (int64_t k = 0; k < B; ++k) {
-    const Sample& s = samples[index[lo + k]];
+    const Sample& s = samples[ids[k]];
     const Episode& e = episodes[s.episode];
     const Task& task = *tasks[e.task];
     state_at(task, e, s.step, states[k]);
@@ -255,9 +328,7 @@ PpoLearner::Minibatch PpoLearner::make_minibatch(const std::vector<const Task*>&
     actions.push_back(e.actions[s.step]);
     old_lp.push_back(e.log_probs[s.step]);
     returns.push_back(static_cast<float>(s.ret));
-    by_task[per_netlist ? e.task : 0].push_back(k);
   }
-  const std::vector<float> advantages = standardized_advantages(samples, index, lo, by_task, B);
   auto to_dev = [&](const torch::Tensor& t) { return t.to(device_); };
   return {gnn::make_batch(refs, net_->config().grid, device_), to_dev(torch::tensor(actions, torch::kInt64)).unsqueeze(1),
           to_dev(torch::tensor(old_lp)), to_dev(torch::tensor(returns)), to_dev(torch::tensor(advantages))};
@@ -265,18 +336,22 @@ PpoLearner::Minibatch PpoLearner::make_minibatch(const std::vector<const Task*>&
 
 PpoLearner::Losses PpoLearner::losses(const Minibatch& m) {
   gnn::PolicyOutput out = net_->forward(m.batch);
+  // One process: means over the minibatch. Several ranks: this rank's share of them, its
+  // sum over the minibatch's global size; the shares' gradients add up to the mean's.
+  auto mean = [&](const torch::Tensor& t) { return comm_ ? t.sum() / static_cast<double>(m.global_size) : t.mean(); };
   Losses l;
   torch::Tensor lp = out.log_probs.gather(1, m.actions).squeeze(1);
   torch::Tensor log_ratio = lp - m.old_log_probs;
   l.ratio = torch::exp(log_ratio);
   torch::Tensor surrogate =
       torch::min(l.ratio * m.advantages, torch::clamp(l.ratio, 1 - config_.clip, 1 + config_.clip) * m.advantages);
-  l.policy = -surrogate.mean();
-  l.value = config_.value_coef * (m.returns - out.value).square().mean();
-  l.entropy = gnn::entropy(out.log_probs).mean();
-  l.kl = ((l.ratio - 1) - log_ratio).mean();
+  l.policy = -mean(surrogate);
+  l.value = config_.value_coef * mean((m.returns - out.value).square());
+  l.entropy = mean(gnn::entropy(out.log_probs));
+  l.kl = mean((l.ratio - 1) - log_ratio);
   l.total = l.policy + l.value - config_.entropy_coef * l.entropy;
-  if (config_.adaptive_kl) {
+  // Across ranks the penalty needs the global KL first (shared_step).
+  if (config_.adaptive_kl && !comm_) {
     const double cutoff = config_.kl_cutoff_factor * config_.kl_target;
     l.total = l.total + kl_beta_ * l.kl + config_.kl_cutoff_coef * torch::relu(l.kl - cutoff).square();
   }
@@ -363,22 +438,79 @@ PpoLearner::Replay PpoLearner::replay(const std::vector<const Task*>& tasks) con
 
 // One gradient step on samples index[lo, hi); adapts the KL coefficient and adds to `stats`.
 void PpoLearner::minibatch_step(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
-                                const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo,
-                                int64_t hi, const Replay& replay, int64_t replay_lo, int64_t replay_hi,
+                                const std::vector<Sample>& samples, const Layout& lay, const std::vector<int>& index,
+                                int64_t lo, int64_t hi, const Replay& replay, int64_t replay_lo, int64_t replay_hi,
                                 UpdateStats& stats) {
-  const Minibatch m = make_minibatch(tasks, episodes, samples, index, lo, hi);
+  const Minibatch m = make_minibatch(tasks, episodes, samples, lay, index, lo, hi);
+  if (comm_) return shared_step(m, stats);
   const Losses l = losses(m);
   torch::Tensor total = l.total;
   if (replay_hi > replay_lo) {
-    const Minibatch e = make_minibatch(tasks, replay.episodes, replay.samples, replay.index, replay_lo, replay_hi);
+    Layout replayed;
+    replayed.all = &replay.samples;
+    replayed.task = sample_tasks(replay.episodes, replay.samples);
+    replayed.mine = static_cast<int64_t>(replay.samples.size());
+    const Minibatch e =
+        make_minibatch(tasks, replay.episodes, replay.samples, replayed, replay.index, replay_lo, replay_hi);
     total = total + config_.self_imitation_coef * self_imitation_loss(e);
   }
   optimizer_->zero_grad();
   total.backward();
   const double norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), config_.grad_clip);
   optimizer_->step();
+  finish_step({l.policy.item<double>(), l.value.item<double>(), l.entropy.item<double>(), l.kl.item<double>(),
+               ((l.ratio - 1).abs() > config_.clip).to(torch::kFloat64).mean().item<double>()},
+              norm, stats);
+}
 
-  const double kl_value = l.kl.item<double>();
+// Every rank's share of the minibatch's losses is summed before the backward pass: the KL
+// coefficient and the cutoff penalty need the global KL. Each rank then differentiates its
+// share, the gradients are summed, and the sum is clipped and applied alike on every rank.
+void PpoLearner::shared_step(const Minibatch& m, UpdateStats& stats) {
+  const bool holds = m.actions.defined();  // a rank may hold none of a minibatch's samples
+  Losses l;
+  std::vector<double> part(5, 0.0);
+  if (holds) {
+    l = losses(m);
+    part = {l.policy.item<double>(), l.value.item<double>(), l.entropy.item<double>(), l.kl.item<double>(),
+            ((l.ratio - 1).abs() > config_.clip).to(torch::kFloat64).sum().item<double>() /
+                static_cast<double>(m.global_size)};
+  }
+  const std::vector<double> global = comm_->sum(part);
+  optimizer_->zero_grad();
+  if (holds) {
+    torch::Tensor total = l.total;
+    if (config_.adaptive_kl) {
+      // d/dθ c relu(K - cutoff)^2 = 2 c relu(K - cutoff) dK/dθ, K the sum of the ranks' shares.
+      const double cutoff = config_.kl_cutoff_factor * config_.kl_target;
+      total = total + kl_beta_ * l.kl + config_.kl_cutoff_coef * 2 * std::max(0.0, global[3] - cutoff) * l.kl;
+    }
+    total.backward();
+  }
+  sum_gradients();
+  const double norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), config_.grad_clip);
+  optimizer_->step();
+  finish_step(global, norm, stats);
+}
+
+// The sum over the ranks of every parameter's gradient, in one reduction.
+void PpoLearner::sum_gradients() {
+  std::vector<torch::Tensor> params = net_->parameters(), flat;
+  for (torch::Tensor& p : params) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    flat.push_back(p.grad().reshape(-1));
+  }
+  torch::Tensor all = torch::cat(flat);
+  comm_->sum(all);
+  int64_t at = 0;
+  for (torch::Tensor& p : params) {
+    p.mutable_grad().copy_(all.slice(0, at, at + p.numel()).view_as(p));
+    at += p.numel();
+  }
+}
+
+void PpoLearner::finish_step(const std::vector<double>& v, double norm, UpdateStats& stats) {
+  const double kl_value = v[3];
   if (config_.adaptive_kl) {
     if (kl_value < config_.kl_target * (1 - config_.kl_tolerance))
       kl_beta_ /= 1.5;
@@ -386,11 +518,11 @@ void PpoLearner::minibatch_step(const std::vector<const Task*>& tasks, const std
       kl_beta_ *= 1.5;
     kl_beta_ = std::max(kl_beta_, 1e-15);
   }
-  stats.policy_loss += l.policy.item<double>();
-  stats.value_loss += l.value.item<double>();
-  stats.entropy += l.entropy.item<double>();
+  stats.policy_loss += v[0];
+  stats.value_loss += v[1];
+  stats.entropy += v[2];
   stats.approx_kl += kl_value;
-  stats.clip_fraction += ((l.ratio - 1).abs() > config_.clip).to(torch::kFloat64).mean().item<double>();
+  stats.clip_fraction += v[4];
   stats.grad_norm += norm;
   ++stats.gradient_steps;
 }
@@ -439,20 +571,35 @@ void PpoLearner::restore_state_json(const std::string& text) {
       }
 }
 
-void PpoLearner::save_optimizer(const std::string& path) const {
+std::string PpoLearner::optimizer_bytes() const {
   torch::serialize::OutputArchive archive;
   optimizer_->save(archive);
-  // Through the project's atomic write (flushed, fsync'ed, renamed): a full disk leaves the
-  // previous file whole and no partial temporary behind.
   std::ostringstream bytes;
   archive.save_to(bytes);
-  write_file_atomic(path, bytes.str());
+  return bytes.str();
 }
 
-void PpoLearner::load_optimizer(const std::string& path) {
+void PpoLearner::save_optimizer(const std::string& path) const {
+  // Through the project's atomic write (flushed, fsync'ed, renamed): a full disk leaves the
+  // previous file whole and no partial temporary behind.
+  write_file_atomic(path, optimizer_bytes());
+}
+
+void PpoLearner::load_optimizer(const std::string& path) { load_optimizer_from(path, path); }
+
+void PpoLearner::load_optimizer_bytes(const std::string& bytes, const std::string& name) {
+  load_optimizer_from(bytes, name, true);
+}
+
+void PpoLearner::load_optimizer_from(const std::string& source, const std::string& path, bool in_memory) {
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path, device_);
+    if (in_memory) {
+      std::istringstream in(source);
+      archive.load_from(in, device_);
+    } else {
+      archive.load_from(source, device_);
+    }
     optimizer_->load(archive);
   } catch (const c10::Error& e) {
     throw std::runtime_error(fmt::format("{}: not an optimizer state file", path));

@@ -19,6 +19,8 @@
 
 namespace rlplace::rl {
 
+class Communicator;
+
 // Running mean and second moment of one netlist's episode rewards.
 struct RewardStats {
   double mean = 0, second = 0;
@@ -69,6 +71,16 @@ class PpoLearner {
   UpdateStats update(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes, uint64_t seed,
                      double fraction);
 
+  // Data-parallel updates (rl/distributed.h): from then on each rank passes its own share of
+  // the iteration's episodes, every rank's in the order of one process's list, each a
+  // contiguous block in rank order. The reward statistics, the minibatches (a permutation of
+  // the global sample indices, the same on every rank), the advantage standardisation and
+  // the KL coefficient are those one process would have; each rank differentiates the sum of
+  // the losses of the minibatch samples it holds over the minibatch's global size, the
+  // gradients are summed over the ranks, then clipped: the update equals one process's to
+  // the rounding of the reduction. Self-imitation is not supported across ranks.
+  void set_communicator(Communicator* comm) { comm_ = comm; }
+
   gnn::PolicyValueNet net() const { return net_; }
   int64_t version() const { return version_; }
   double kl_beta() const { return kl_beta_; }
@@ -77,7 +89,8 @@ class PpoLearner {
   const std::map<std::string, std::vector<Episode>>& elite() const { return elite_; }
 
   // Episode rewards as the returns use them: raw ("minibatch"), or standardised by each
-  // netlist's running statistics ("per_netlist"), which this updates.
+  // netlist's running statistics ("per_netlist"), which this updates (from every rank's
+  // episodes, in one process's order).
   std::vector<double> normalized_rewards(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes);
 
   // The learner's state besides the weights, for resuming: version, KL beta, reward
@@ -88,6 +101,9 @@ class PpoLearner {
   void restore_state_json(const std::string& text);
   void save_optimizer(const std::string& path) const;
   void load_optimizer(const std::string& path);
+  // The same as bytes, for passing to other ranks; `name` names the source in errors.
+  std::string optimizer_bytes() const;
+  void load_optimizer_bytes(const std::string& bytes, const std::string& name);
 
   // The learning rate at progress `fraction` of the run.
   double learning_rate(double fraction) const;
@@ -96,15 +112,37 @@ class PpoLearner {
   struct Minibatch {
     gnn::GraphBatch batch;
     torch::Tensor actions, old_log_probs, returns, advantages;
+    int64_t global_size = 0;  // with a communicator: the minibatch's size over every rank
   };
   struct Losses {
     torch::Tensor ratio, policy, value, entropy, kl, total;
   };
+  // Every rank's samples of one update, as far as the minibatches need them: the advantage
+  // (in Sample::advantage) and netlist of each, in global order, and where this rank's are.
+  struct Layout {
+    const std::vector<Sample>* all = nullptr;
+    std::vector<int> task;
+    int64_t first = 0, mine = 0;
+  };
+  Layout layout(const std::vector<Episode>& episodes, const std::vector<Sample>& samples,
+                std::vector<Sample>& gathered) const;
   void check_episodes(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes) const;
+  // Samples ids (this rank's) with their standardised advantages, as tensors.
   Minibatch make_minibatch(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
-                           const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo,
-                           int64_t hi) const;
+                           const std::vector<Sample>& samples, const std::vector<int>& ids,
+                           const std::vector<float>& advantages) const;
+  // Global samples index[lo, hi): this rank's members, advantages standardised over all.
+  Minibatch make_minibatch(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
+                           const std::vector<Sample>& samples, const Layout& layout, const std::vector<int>& index,
+                           int64_t lo, int64_t hi) const;
   Losses losses(const Minibatch& m);
+  // One gradient step of every rank together (set_communicator).
+  void shared_step(const Minibatch& m, UpdateStats& stats);
+  void sum_gradients();
+  // The KL coefficient's adaptation and the step's statistics.
+  void finish_step(const std::vector<double>& policy_value_entropy_kl_clip, double grad_norm, UpdateStats& stats);
+  // An optimizer archive from a file (`in_memory` false) or from bytes; `path` names it.
+  void load_optimizer_from(const std::string& source, const std::string& path, bool in_memory = false);
   torch::Tensor self_imitation_loss(const Minibatch& m);
   // Self-imitation's replayed steps in one update: episodes (task indices of this update),
   // their samples and the order they are visited in.
@@ -120,8 +158,9 @@ class PpoLearner {
   std::unique_ptr<std::vector<double>> step_scales(const std::vector<const Task*>& tasks,
                                                    const std::vector<Episode>& episodes) const;
   void minibatch_step(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
-                      const std::vector<Sample>& samples, const std::vector<int>& index, int64_t lo, int64_t hi,
-                      const Replay& replay, int64_t replay_lo, int64_t replay_hi, UpdateStats& stats);
+                      const std::vector<Sample>& samples, const Layout& layout, const std::vector<int>& index,
+                      int64_t lo, int64_t hi, const Replay& replay, int64_t replay_lo, int64_t replay_hi,
+                      UpdateStats& stats);
 
   gnn::PolicyValueNet net_;
   PpoConfig config_;
@@ -131,6 +170,7 @@ class PpoLearner {
   double kl_beta_;
   std::map<std::string, RewardStats> reward_stats_;  // by task label
   std::map<std::string, std::vector<Episode>> elite_;  // by task label, best first
+  Communicator* comm_ = nullptr;
 };
 
 }  // namespace rlplace::rl

@@ -1,4 +1,5 @@
-// rl::train: the single-process driver of the Trainer's steps (rl/trainer_steps.h).
+// rl::train: the driver of the Trainer's steps (rl/trainer_steps.h), in one process or in
+// every rank of a data-parallel run.
 #include "rl/trainer.h"
 
 #include <chrono>
@@ -21,6 +22,9 @@ void check_request(const TrainOptions& o) {
   if (o.train.empty()) throw InputError("train: give at least one --netlist");
   if (o.out.empty()) throw InputError("train: --out DIR is required");
   if (o.iterations <= 0 && o.minutes <= 0) throw InputError("train: give --iterations N or --minutes M");
+  if (o.dist.world < 1 || o.dist.rank < 0 || o.dist.rank >= o.dist.world)
+    throw InputError(fmt::format("train: rank {} of a world of {}", o.dist.rank, o.dist.world));
+  if (!(o.dist.timeout_s > 0)) throw InputError("train: the distributed timeout must be positive");
 }
 
 }  // namespace
@@ -45,8 +49,11 @@ TrainResult train(const TrainOptions& o) {
     double last_iteration_s = 0;
     for (;;) {
       if (o.iterations > 0 && trainer.iteration() >= o.iterations) break;
-      if (o.minutes > 0 && seconds_since(t_start) + last_iteration_s > o.minutes * 60) break;
-      if (o.stop && o.stop()) {
+      // Ranks agree, so that all stop at the same iteration: 1 the budget, 2 a stop request.
+      const bool out_of_time = o.minutes > 0 && seconds_since(t_start) + last_iteration_s > o.minutes * 60;
+      const int why = trainer.agree(out_of_time ? 1 : o.stop && o.stop() ? 2 : 0);
+      if (why == 1) break;
+      if (why == 2) {
         result.interrupted = true;
         break;
       }
@@ -60,6 +67,11 @@ TrainResult train(const TrainOptions& o) {
     }
   } catch (const Collector::Interrupted&) {
     result.interrupted = true;
+  } catch (const DistributedError&) {
+    throw;
+  } catch (const std::exception& e) {
+    trainer.report_failure(e.what());
+    throw;
   }
   trainer.report(result);
   return result;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -59,6 +60,36 @@ std::vector<std::string> labels(const std::vector<std::unique_ptr<Task>>& tasks)
   return v;
 }
 
+std::vector<NetlistSpec> specs_of(const json& a) {
+  std::vector<NetlistSpec> v;
+  for (const auto& t : a) v.push_back({t.at("netlist").get<std::string>(), t.at("plc").get<std::string>()});
+  return v;
+}
+
+// A kept episode's costs and final placement, for rank 0 to write (Trainer::share_best_sampled).
+json placement_json(const Episode& e) {
+  const Placement& p = *e.placement;
+  std::vector<int> orientation;
+  for (Orientation o : p.orientation) orientation.push_back(static_cast<int>(o));
+  const Costs& c = e.costs;
+  return {{"costs", {c.wirelength, c.wirelength_cost, c.density_cost, c.congestion_cost, c.proxy_cost}},
+          {"x", p.x}, {"y", p.y}, {"orientation", orientation}, {"fixed", p.fixed}, {"placed", p.placed}};
+}
+
+Episode placement_episode(const json& j) {
+  Episode e;
+  const auto c = j.at("costs").get<std::vector<double>>();
+  e.costs = {c.at(0), c.at(1), c.at(2), c.at(3), c.at(4)};
+  auto p = std::make_shared<Placement>();
+  p->x = j.at("x").get<std::vector<double>>();
+  p->y = j.at("y").get<std::vector<double>>();
+  for (int o : j.at("orientation").get<std::vector<int>>()) p->orientation.push_back(static_cast<Orientation>(o));
+  p->fixed = j.at("fixed").get<std::vector<uint8_t>>();
+  p->placed = j.at("placed").get<std::vector<uint8_t>>();
+  e.placement = std::move(p);
+  return e;
+}
+
 // The run's identity: the options' for a fresh run, the stored one (checked) on resume.
 RunIdentity identity_of(const TrainOptions& o, const RunDir& dir, bool have_state) {
   RunIdentity given{o.config, o.seed, o.train, o.eval};
@@ -69,6 +100,73 @@ RunIdentity identity_of(const TrainOptions& o, const RunDir& dir, bool have_stat
 }  // namespace
 
 Trainer::Trainer(const TrainOptions& o) : o_(o) {
+  if (o.dist.world > 1) comm_ = std::make_unique<Communicator>(o.dist);
+  try {
+    setup();
+  } catch (const DistributedError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (comm_ && leader()) {
+      try {
+        comm_->publish("run", json{{"error", e.what()}}.dump());
+        comm_->await_readers("run", comm_->size() - 1);
+      } catch (...) {
+      }
+    }
+    report_failure(e.what());
+    throw;
+  }
+}
+
+void Trainer::setup() {
+  if (leader())
+    open_run();
+  else
+    join_run();
+  if (comm_ && config_.ppo.self_imitation_coef > 0)
+    throw InputError("train: self-imitation (ppo.self_imitation_coef) does not work across ranks yet");
+  net_->eval();
+
+  // The ranks on one machine share its cores.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency() / std::max(1, o_.dist.local_world));
+  const int workers = o_.workers > 0 ? o_.workers : static_cast<int>(cores);
+  learner_threads_ = config_.learner_threads > 0 ? config_.learner_threads : static_cast<int>(cores);
+  collector_ = std::make_unique<Collector>(train_ptrs_, workers, config_.envs_per_worker, config_.central_inference());
+  collector_->set_step_rewards(config_.ppo.reward_shaping != "none");
+  evaluator_ = std::make_unique<Collector>(all_ptrs_, workers, config_.envs_per_worker, config_.central_inference());
+  if (o_.before_episode) {
+    auto hook = [f = o_.before_episode](const Collector::Job& j) { f(j.task, j.seed); };
+    collector_->set_episode_hook(hook);
+    evaluator_->set_episode_hook(hook);
+  }
+  if (leader())
+    metrics_ = std::make_unique<MetricsLog>(dir_->path().string(), metric_columns(labels(train_tasks_), labels(eval_tasks_)),
+                                            std::move(restored_history_));
+  if (!comm_) return;
+  if (leader()) share_run();
+  comm_->connect(device_);
+  // Rank 0's weights (initial, --init or resumed) on every rank, as DistributedDataParallel does.
+  std::vector<torch::Tensor> tensors = net_->parameters();
+  for (const auto& b : net_->buffers()) tensors.push_back(b);
+  comm_->broadcast(tensors);
+}
+
+// Ranks as threads of one process (the tests) share LibTorch's global generator: one at a
+// time, so that rank 0's initial weights are those of a single process.
+void Trainer::build_learner() {
+  static std::mutex one_at_a_time;
+  std::lock_guard<std::mutex> lock(one_at_a_time);
+  if (!o_.device.empty()) config_.device = o_.device;
+  const bool cuda_per_rank = comm_ && config_.device == "cuda";
+  device_ = torch::Device(cuda_per_rank ? fmt::format("cuda:{}", o_.dist.local_rank) : config_.device);
+  torch::manual_seed(seed_);
+  net_ = gnn::PolicyValueNet(config_.gnn);
+  learner_ = std::make_unique<PpoLearner>(net_, config_.ppo, device_);
+  if (comm_) learner_->set_communicator(comm_.get());
+}
+
+void Trainer::open_run() {
+  const TrainOptions& o = o_;
   dir_ = std::make_unique<RunDir>(o.out);
   resumed_ = dir_->has_state();
   if (resumed_ && !o.resume)
@@ -80,11 +178,8 @@ Trainer::Trainer(const TrainOptions& o) : o_(o) {
   config_.validate();
   load_netlists(id);
 
-  device_ = torch::Device(config_.device);
   if (!o.init.empty() && !resumed_) config_.gnn = gnn::checkpoint_config(o.init);
-  torch::manual_seed(seed_);
-  net_ = gnn::PolicyValueNet(config_.gnn);
-  learner_ = std::make_unique<PpoLearner>(net_, config_.ppo, device_);
+  build_learner();
   if (resumed_) {
     restore(dir_->intact_state(
         [&](const json& s) {
@@ -98,24 +193,44 @@ Trainer::Trainer(const TrainOptions& o) : o_(o) {
   } else if (!o.init.empty()) {
     gnn::load_weights(o.init, *net_);
   }
-  net_->eval();
+}
 
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const int workers = o.workers > 0 ? o.workers : static_cast<int>(cores);
-  learner_threads_ = config_.learner_threads > 0 ? config_.learner_threads : static_cast<int>(cores);
-  collector_ = std::make_unique<Collector>(train_ptrs_, workers, config_.envs_per_worker, config_.central_inference());
-  collector_->set_step_rewards(config_.ppo.reward_shaping != "none");
-  evaluator_ = std::make_unique<Collector>(all_ptrs_, workers, config_.envs_per_worker, config_.central_inference());
-  if (o.before_episode) {
-    auto hook = [f = o.before_episode](const Collector::Job& j) { f(j.task, j.seed); };
-    collector_->set_episode_hook(hook);
-    evaluator_->set_episode_hook(hook);
+// What the other ranks need of the run rank 0 opened: its identity and state (without the
+// metrics history, which only rank 0 writes) and, resumed, Adam's moments. The weights
+// follow through the process group.
+void Trainer::share_run() {
+  json run = state_json(iteration_);
+  run.erase("columns");
+  run["history"] = json::array();
+  run["resumed"] = resumed_;
+  run["device"] = config_.device;
+  comm_->publish("run", run.dump());
+  if (resumed_) comm_->publish("optimizer", learner_->optimizer_bytes());
+}
+
+void Trainer::join_run() {
+  const json run = json::parse(comm_->fetch("run"));
+  if (run.contains("error")) throw DistributedError(fmt::format("rank 0 failed: {}", run.at("error").get<std::string>()));
+  try {
+    config_ = TrainConfig::from_json(run.at("config").dump());
+    seed_ = run.at("seed").get<uint64_t>();
+    load_netlists(RunIdentity{config_, seed_, specs_of(run.at("train")), specs_of(run.at("eval"))});
+    resumed_ = run.at("resumed").get<bool>();
+  } catch (const json::exception& e) {
+    throw std::runtime_error(fmt::format("rank {}: rank 0's run is not readable ({})", comm_->rank(), e.what()));
   }
-  metrics_ = std::make_unique<MetricsLog>(dir_->path().string(), metric_columns(labels(train_tasks_), labels(eval_tasks_)),
-                                          std::move(restored_history_));
+  build_learner();
+  restore(run);
+  if (resumed_) learner_->load_optimizer_bytes(comm_->fetch("optimizer"), "rank 0's optimizer state");
 }
 
 Trainer::~Trainer() = default;
+
+int Trainer::agree(int local) { return comm_ ? static_cast<int>(comm_->max({static_cast<double>(local)})[0]) : local; }
+
+void Trainer::report_failure(const std::string& what) noexcept {
+  if (comm_) comm_->report_failure(what);
+}
 
 void Trainer::load_netlists(const RunIdentity& id) {
   EnvOptions eo = config_.env;
@@ -136,9 +251,10 @@ void Trainer::restore(const json& state) {
     for (const auto& r : state.at("history")) restored_history_.push_back(r);
     best_ = state.at("best");
   } catch (const json::exception& e) {
-    throw InputError(fmt::format("{}: corrupt training state ({})", dir_->state_path(), e.what()));
+    throw InputError(fmt::format("{}: corrupt training state ({})", dir_ ? dir_->state_path() : "rank 0's run", e.what()));
   } catch (const std::invalid_argument& e) {
-    throw InputError(fmt::format("{}: corrupt training state (a number {})", dir_->state_path(), e.what()));
+    throw InputError(
+        fmt::format("{}: corrupt training state (a number {})", dir_ ? dir_->state_path() : "rank 0's run", e.what()));
   }
 }
 
@@ -148,18 +264,22 @@ double Trainer::best_proxy(const std::string& label) const {
   return best_.contains(label) ? best_[label].at("proxy").get<double>() : std::numeric_limits<double>::infinity();
 }
 
+// Rank 0 writes the file; every rank keeps the costs (its keep_placement_below).
 void Trainer::write_best(const Task& t, const Episode& e, int64_t it, const char* how) {
   const Netlist& nl = t.design.netlist;
-  Placement p = *e.placement;
-  for (int32_t i = 0; i < nl.num_nodes(); ++i) p.fixed[i] = t.design.placement.fixed[i] || nl.kind[i] == NodeKind::kPort;
   const std::string rel = "best/" + t.label + ".plc";
-  PlcInfo info = {{"Wirelength", fmt::format("{:.3f}", e.costs.wirelength)},
-                  {"Wirelength cost", fmt::format("{:.6f}", e.costs.wirelength_cost)},
-                  {"Congestion cost", fmt::format("{:.6f}", e.costs.congestion_cost)},
-                  {"Density cost", fmt::format("{:.6f}", e.costs.density_cost)},
-                  {"Proxy cost", fmt::format("{:.6f}", e.costs.proxy_cost)},
-                  {"Placer", fmt::format("rlplace train, iteration {}, {} episode", it, how)}};
-  write_plc(dir_->file(rel), nl, p, to_plc_header(t.design.params, nl.block_name), info);
+  if (leader()) {
+    Placement p = *e.placement;
+    for (int32_t i = 0; i < nl.num_nodes(); ++i)
+      p.fixed[i] = t.design.placement.fixed[i] || nl.kind[i] == NodeKind::kPort;
+    PlcInfo info = {{"Wirelength", fmt::format("{:.3f}", e.costs.wirelength)},
+                    {"Wirelength cost", fmt::format("{:.6f}", e.costs.wirelength_cost)},
+                    {"Congestion cost", fmt::format("{:.6f}", e.costs.congestion_cost)},
+                    {"Density cost", fmt::format("{:.6f}", e.costs.density_cost)},
+                    {"Proxy cost", fmt::format("{:.6f}", e.costs.proxy_cost)},
+                    {"Placer", fmt::format("rlplace train, iteration {}, {} episode", it, how)}};
+    write_plc(dir_->file(rel), nl, p, to_plc_header(t.design.params, nl.block_name), info);
+  }
   best_[t.label] = {{"proxy", e.costs.proxy_cost},
                     {"wirelength_cost", e.costs.wirelength_cost},
                     {"density_cost", e.costs.density_cost},
@@ -182,8 +302,11 @@ void Trainer::evaluate(int64_t it, MetricsRow& row) {
   auto progress = [&](int done, int total) {
     if (o_.on_progress) o_.on_progress("evaluating", done, total);
   };
-  const std::vector<Episode> eps =
-      evaluator_->run(*net_, device_, learner_->version(), jobs, progress, [this] { return stop_requested(); });
+  // Every rank runs the same greedy episodes (as fast as rank 0 alone, and every rank then
+  // knows the best costs); a stop request waits for the next iteration's turn across ranks.
+  Collector::StopCheck stop;
+  if (!comm_) stop = [this] { return stop_requested(); };
+  const std::vector<Episode> eps = evaluator_->run(*net_, device_, learner_->version(), jobs, progress, stop);
   for (size_t k = 0; k < eps.size(); ++k) {
     const Episode& e = eps[k];
     const bool ok = !e.infeasible;
@@ -207,23 +330,39 @@ std::vector<Episode> Trainer::collect(int64_t it, MetricsRow& row) {
       j.keep_placement_below = best_proxy(train_tasks_[k]->label);
       jobs.push_back(j);
     }
+  // This rank's share: a contiguous block, so that the ranks' episodes in rank order are
+  // one process's list (the learner relies on it). Seeds stay those of the global index.
+  if (comm_) {
+    const size_t n = jobs.size(), r = comm_->rank(), w = comm_->size();
+    jobs = std::vector<Collector::Job>(jobs.begin() + n * r / w, jobs.begin() + n * (r + 1) / w);
+  }
   auto progress = [&](int done, int total) {
     if (o_.on_progress) o_.on_progress("collecting", done, total);
   };
   const auto t0 = Clock::now();
-  std::vector<Episode> episodes =
-      collector_->run(*net_, device_, learner_->version(), jobs, progress, [this] { return stop_requested(); });
+  std::vector<Episode> episodes;
+  bool interrupted = false;
+  try {
+    episodes = collector_->run(*net_, device_, learner_->version(), jobs, progress, [this] { return stop_requested(); });
+  } catch (const Collector::Interrupted&) {
+    if (!comm_) throw;
+    interrupted = true;
+  }
+  if (agree(interrupted)) throw Collector::Interrupted();  // every rank abandons the iteration
   collect_seconds_ = seconds_since(t0);
   netlist_metrics(episodes, it, row);
   return episodes;
 }
 
-// Per training netlist: mean and best proxy, mean reward, infeasible share; keeps the best.
+// Per training netlist: mean and best proxy, mean reward, infeasible share (over every
+// rank's episodes); keeps the best.
 void Trainer::netlist_metrics(const std::vector<Episode>& episodes, int64_t it, MetricsRow& row) {
-  for (size_t k = 0; k < train_tasks_.size(); ++k) {
-    double sum = 0, sum_reward = 0, lowest = std::numeric_limits<double>::infinity();
+  const size_t T = train_tasks_.size();
+  std::vector<double> sums(4 * T, 0.0), lowest(T, std::numeric_limits<double>::infinity());  // sums: proxy, reward, feasible, total
+  std::vector<const Episode*> kept(T, nullptr);
+  for (size_t k = 0; k < T; ++k) {
+    double sum = 0, sum_reward = 0;
     int feasible = 0, total = 0;
-    const Episode* kept = nullptr;
     for (const Episode& e : episodes) {
       if (e.task != static_cast<int>(k)) continue;
       ++total;
@@ -231,15 +370,52 @@ void Trainer::netlist_metrics(const std::vector<Episode>& episodes, int64_t it, 
       if (e.infeasible) continue;
       ++feasible;
       sum += e.costs.proxy_cost;
-      lowest = std::min(lowest, e.costs.proxy_cost);
-      if (e.placement && (!kept || e.costs.proxy_cost < kept->costs.proxy_cost)) kept = &e;
+      lowest[k] = std::min(lowest[k], e.costs.proxy_cost);
+      if (e.placement && (!kept[k] || e.costs.proxy_cost < kept[k]->costs.proxy_cost)) kept[k] = &e;
     }
+    sums[4 * k] = sum, sums[4 * k + 1] = sum_reward, sums[4 * k + 2] = feasible, sums[4 * k + 3] = total;
+  }
+  if (comm_) {
+    sums = comm_->sum(sums);
+    for (double& v : lowest) v = -v;
+    lowest = comm_->max(lowest);
+    for (double& v : lowest) v = -v;
+  }
+  for (size_t k = 0; k < T; ++k) {
+    const double sum = sums[4 * k], sum_reward = sums[4 * k + 1], feasible = sums[4 * k + 2], total = sums[4 * k + 3];
     const std::string& L = train_tasks_[k]->label;
     row.push_back({L + "/mean_proxy", feasible ? sum / feasible : kNaN});
-    row.push_back({L + "/best_proxy", feasible ? lowest : kNaN});
+    row.push_back({L + "/best_proxy", feasible ? lowest[k] : kNaN});
     row.push_back({L + "/mean_reward", sum_reward / total});
-    row.push_back({L + "/infeasible", static_cast<double>(total - feasible) / total});
-    if (kept) write_best(*train_tasks_[k], *kept, it, "sampled");
+    row.push_back({L + "/infeasible", (total - feasible) / total});
+    if (!comm_ && kept[k]) write_best(*train_tasks_[k], *kept[k], it, "sampled");
+  }
+  if (comm_) share_best_sampled(it, kept, lowest);
+}
+
+// The best sampled episode of each netlist lives on one rank: the first, in rank order,
+// that kept a placement of the lowest cost (one process's first among equals). It passes
+// the placement to rank 0 through the store; every rank records the cost.
+void Trainer::share_best_sampled(int64_t it, const std::vector<const Episode*>& kept, const std::vector<double>& lowest) {
+  const int W = comm_->size(), me = comm_->rank();
+  std::vector<double> owner(kept.size(), 0.0);  // W - rank of the owner; 0: none
+  for (size_t k = 0; k < kept.size(); ++k)
+    if (kept[k] && kept[k]->costs.proxy_cost == lowest[k]) owner[k] = W - me;
+  owner = comm_->max(owner);
+  for (size_t k = 0; k < kept.size(); ++k) {
+    if (owner[k] == 0) continue;
+    const int rank = W - static_cast<int>(owner[k]);
+    const std::string key = fmt::format("best/{}/{}", it, k);
+    if (rank == me && rank == 0) {
+      write_best(*train_tasks_[k], *kept[k], it, "sampled");
+    } else if (rank == me) {
+      comm_->publish(key, placement_json(*kept[k]).dump());
+      write_best(*train_tasks_[k], *kept[k], it, "sampled");
+    } else if (me == 0) {
+      write_best(*train_tasks_[k], placement_episode(json::parse(comm_->fetch(key, true))), it, "sampled");
+    } else {
+      best_[train_tasks_[k]->label] = {{"proxy", lowest[k]}};
+    }
   }
 }
 
@@ -268,6 +444,8 @@ json Trainer::state_json(int64_t it) const {
 }
 
 void Trainer::commit(int64_t it, const MetricsRow& unordered) {
+  iteration_ = it;
+  if (!leader()) return;
   const MetricsRow row = metrics_->ordered(unordered);
   metrics_->add(row);
   dir_->commit(it, state_json(it), [&](const std::string& policy, const std::string& optimizer) {
@@ -275,7 +453,6 @@ void Trainer::commit(int64_t it, const MetricsRow& unordered) {
     learner_->save_optimizer(optimizer);
   });
   metrics_->write(it, row);
-  iteration_ = it;
   if (o_.on_iteration) o_.on_iteration(row);
 }
 
@@ -295,13 +472,18 @@ std::optional<double> Trainer::run_iteration() {
   const auto t0 = Clock::now();
   MetricsRow row = {{"iteration", static_cast<double>(it)}};
   const std::vector<Episode> episodes = collect(it, row);
-  const double collect_s = collect_seconds_;
-  int64_t steps = 0;
+  double collect_s = collect_seconds_;
+  double steps = 0, n = static_cast<double>(episodes.size());
   for (const Episode& e : episodes) steps += e.steps();
+  if (comm_) {  // over every rank; collection takes as long as the slowest
+    const std::vector<double> total = comm_->sum({steps, n});
+    steps = total[0], n = total[1];
+    collect_s = comm_->max({collect_s})[0];
+  }
   const auto tl = Clock::now();
   const UpdateStats u = learn(it, episodes);
   const double learn_s = seconds_since(tl);
-  if (stop_requested()) return std::nullopt;
+  if (agree(stop_requested())) return std::nullopt;
 
   const auto te = Clock::now();
   row.push_back({"policy_version", static_cast<double>(learner_->version())});
@@ -310,11 +492,10 @@ std::optional<double> Trainer::run_iteration() {
   for (const auto& t : train_tasks_) row.push_back({t->label + "/best_so_far", best_proxy(t->label)});
   const double iteration_s = seconds_since(t0);
   elapsed_ += iteration_s;
-  const double n = static_cast<double>(episodes.size());
   row.insert(row.end(), {{"elapsed_s", elapsed_},          {"iteration_s", iteration_s},
                          {"collect_s", collect_s},         {"learn_s", learn_s},
                          {"eval_s", eval_s},               {"episodes", n},
-                         {"steps", static_cast<double>(steps)}, {"steps_per_s", steps / collect_s},
+                         {"steps", steps}, {"steps_per_s", steps / collect_s},
                          {"episodes_per_s", n / collect_s}, {"policy_loss", u.policy_loss},
                          {"value_loss", u.value_loss},     {"entropy", u.entropy},
                          {"approx_kl", u.approx_kl},       {"clip_fraction", u.clip_fraction},
@@ -326,7 +507,8 @@ std::optional<double> Trainer::run_iteration() {
 
 void Trainer::report(TrainResult& result) const {
   result.iterations = iteration_;
-  result.checkpoint = dir_->file(checkpoint_name(iteration_));
+  // The other ranks name rank 0's file, which may be on another machine.
+  result.checkpoint = dir_ ? dir_->file(checkpoint_name(iteration_)) : (fs::path(o_.out) / checkpoint_name(iteration_)).string();
   for (const auto& t : train_tasks_) result.best.push_back({t->label, best_proxy(t->label)});
   result.warnings = warnings_;
 }

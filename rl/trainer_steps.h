@@ -1,7 +1,10 @@
 // One training run's moving parts, as steps a driver calls in turn: collect (sampled
 // episodes on every training netlist), learn (one PPO update), evaluate (greedy episodes on
 // every netlist) and commit (checkpoint, state, metrics). rl::train (rl/trainer.cc) drives
-// them in one process; a multi-process trainer can call the same steps from its own loop.
+// them, in one process or in each rank of a data-parallel run (TrainOptions::dist): then
+// each rank collects a contiguous share of the iteration's episodes, the learner and the
+// metrics reduce over the ranks, every rank evaluates alike, and rank 0 alone holds the run
+// directory and writes; the other ranks receive the run from it at the start.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gnn/model.h"
+#include "rl/distributed.h"
 #include "rl/metrics_log.h"
 #include "rl/ppo.h"
 #include "rl/rollout.h"
@@ -30,6 +34,12 @@ class Trainer {
   ~Trainer();
 
   bool resumed() const { return resumed_; }
+  bool leader() const { return !comm_ || comm_->rank() == 0; }
+  // One process: `local`. Several ranks: the largest of every rank's, so that all of them
+  // take the same turn (stop, go on).
+  int agree(int local);
+  // Tells the other ranks, if any, why this one stops.
+  void report_failure(const std::string& what) noexcept;
   int64_t iteration() const { return iteration_; }  // the last committed one
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -50,7 +60,13 @@ class Trainer {
   void report(TrainResult& result) const;
 
  private:
+  void setup();
+  void open_run();   // the only process, or rank 0: the run directory
+  void join_run();   // the other ranks: the run as rank 0 opened it
+  void share_run();  // rank 0: the run, for join_run
+  void build_learner();
   void load_netlists(const RunIdentity& id);
+  void share_best_sampled(int64_t it, const std::vector<const Episode*>& kept, const std::vector<double>& lowest);
   void restore(const nlohmann::json& state);
   double best_proxy(const std::string& label) const;
   void write_best(const Task& task, const Episode& e, int64_t it, const char* how);
@@ -59,7 +75,8 @@ class Trainer {
   bool stop_requested() const;
 
   const TrainOptions& o_;
-  std::unique_ptr<RunDir> dir_;
+  std::unique_ptr<Communicator> comm_;
+  std::unique_ptr<RunDir> dir_;  // rank 0's only
   bool resumed_ = false;
   TrainConfig config_;
   uint64_t seed_ = 1;
@@ -69,7 +86,7 @@ class Trainer {
   gnn::PolicyValueNet net_{nullptr};
   std::unique_ptr<PpoLearner> learner_;
   std::unique_ptr<Collector> collector_, evaluator_;
-  std::unique_ptr<MetricsLog> metrics_;
+  std::unique_ptr<MetricsLog> metrics_;  // rank 0's only
   int learner_threads_ = 1;
   int64_t iteration_ = 0;
   double elapsed_ = 0;

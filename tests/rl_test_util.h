@@ -86,6 +86,20 @@ bool timing_column(const std::string& name) {
   return w;
 }
 
+// tiny3 alone (3 macros an episode).
+[[maybe_unused]] TrainOptions tiny_run(const std::string& out, int64_t iterations, int episodes = 4, int workers = 2,
+                                       uint64_t seed = 3) {
+  TrainOptions o;
+  o.train = {{kTinyNetlist, kTinyPlc}};
+  o.out = out;
+  o.iterations = iterations;
+  o.workers = workers;
+  o.seed = seed;
+  o.config = small_config();
+  o.config.episodes_per_iteration = episodes;
+  return o;
+}
+
 [[maybe_unused]] TrainOptions two_netlist_run(const std::string& out, int64_t iterations) {
   TrainOptions o;
   o.train = {{kTinyNetlist, kTinyPlc}, {kSampleNetlist, kSamplePlc}};

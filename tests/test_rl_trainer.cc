@@ -185,18 +185,6 @@ void corrupt_middle(const std::string& path) {
   test::write_text(path, bytes);
 }
 
-TrainOptions tiny_run(const std::string& out, int64_t iterations) {
-  TrainOptions o;
-  o.train = {{kTinyNetlist, kTinyPlc}};
-  o.out = out;
-  o.iterations = iterations;
-  o.workers = 2;
-  o.seed = 3;
-  o.config = small_config();
-  o.config.episodes_per_iteration = 4;
-  return o;
-}
-
 TEST(RlTraining, ResumeFallsBackFromACorruptLatestCheckpointAndStillRepeatsTheRun) {
   const std::string base = temp_dir("rl_corrupt");
   train(tiny_run(base + "/whole", 3));

@@ -29,6 +29,9 @@ struct TrainFlags {
   int episodes = 0;
   int log_every = 10;
   bool quiet = false;
+  int nproc = 1;
+  double dist_timeout = 300;
+  std::string dist_bind;
 };
 
 std::string duration(double s) {
@@ -100,17 +103,33 @@ void add_reporting(TrainFlags& f, bool tty, Clock::time_point t0) {
   o.on_warning = [tty](const std::string& w) { std::fprintf(stderr, "%srlplace: warning: %s\n", tty ? "\r\033[K" : "", w.c_str()); };
 }
 
+// --nproc-per-node N: N ranks of this command on this machine (rl::launch_local_ranks).
+int launch_ranks(const TrainFlags& f) {
+  std::string failure;
+  const int status = rl::launch_local_ranks(f.nproc, [] { return g_signal.load(); }, failure);
+  // A rank that exited said why; one killed by a signal could not.
+  if (failure.find("signal") != std::string::npos) std::fprintf(stderr, "rlplace: error: %s\n", failure.c_str());
+  return status;
+}
+
 int run_train(TrainFlags& f) {
   rl::TrainOptions& o = f.options;
   configure(f);
-  rl::prepare_training_process();
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  o.dist = rl::dist_from_environment();
+  if (f.nproc > 1 && o.dist.world == 1) return launch_ranks(f);
+  o.dist.timeout_s = f.dist_timeout;
+  o.dist.bind = f.dist_bind;
+  const bool leader = o.dist.rank == 0;  // the other ranks are silent but for errors
+  rl::prepare_training_process();
   o.stop = [] { return g_signal.load() != 0; };
-  const bool tty = isatty(STDERR_FILENO) && !f.quiet;
+  const bool tty = leader && isatty(STDERR_FILENO) && !f.quiet;
+  if (!leader) f.quiet = true;
   add_reporting(f, tty, Clock::now());
 
   const rl::TrainResult r = rl::train(o);
+  if (!leader) return r.interrupted ? 128 + g_signal.load() : 0;
   if (tty) std::fprintf(stderr, "\r\033[K");
   fmt::print("trained          {} iteration{} in this run, {} in all, in {}\n", r.this_run, r.this_run == 1 ? "" : "s",
              r.iterations, o.out);
@@ -148,6 +167,16 @@ void add_train(CLI::App& app, Run& chosen) {
   cmd->add_option("--config", f->config_file, "Training configuration (JSON; see docs/training.md)");
   cmd->add_option("--log-every", f->log_every, "Without a terminal, log every N iterations")->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", f->quiet, "No progress output");
+  cmd->add_option("--device", f->options.device, "Device of the learner and policy (cpu, cuda, cuda:1; with several "
+                                                 "ranks cuda is cuda:LOCAL_RANK); overrides the configuration's");
+  cmd->add_option("--nproc-per-node", f->nproc,
+                  "Start N ranks on this machine (data-parallel; see docs/distributed.md)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--dist-timeout", f->dist_timeout,
+                  "Seconds a rank waits for the others before it ends the run (default 300)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--dist-bind", f->dist_bind,
+                  "Address this rank's Gloo connections bind (default: loopback when MASTER_ADDR is)");
   cmd->callback([f, &chosen, cmd, netlist, plc, eval_netlist, eval_plc] {
     std::vector<const CLI::Option*> order;
     for (const CLI::Option* opt : cmd->parse_order()) order.push_back(opt);

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcairo2-dev
   libmetis-dev
-  libtorch-dev
+  libtorch-dev libgloo-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,9 @@ shift || true
 targets=()
 for t in "$@"; do targets+=(--target "$t"); done
 prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+# NCCL's header for c10d's ProcessGroupNCCL (docs/distributed.md): PyTorch's wheels bring it
+# in the nvidia-nccl package; without it the GPU ranks reduce through Gloo.
+nccl=$(python3 -c 'import os, nvidia.nccl as n; print(os.path.join(list(n.__path__)[0], "include"))' 2>/dev/null || true)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-  -DRLPLACE_BUILD_BENCHMARKS=OFF >/dev/null
+  ${nccl:+-DRLPLACE_NCCL_INCLUDE="$nccl"} -DRLPLACE_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build "$build" "${targets[@]}"
