@@ -171,6 +171,8 @@ class PpoLearner {
   std::map<std::string, RewardStats> reward_stats_;  // by task label
   std::map<std::string, std::vector<Episode>> elite_;  // by task label, best first
   Communicator* comm_ = nullptr;
+  // During update() on a GPU: the tasks' static graph rows on the device.
+  std::unique_ptr<gnn::StaticTensorCache> cache_;
 };
 
 }  // namespace rlplace::rl

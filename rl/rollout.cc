@@ -151,6 +151,9 @@ struct Collector::Run {
   const Progress& progress;
   const StopCheck& stop;
   std::vector<Episode>& episodes;
+  // On a GPU, each netlist's static rows stay on the device between steps (on the CPU the
+  // host-built batch is faster: docs/benchmarks.md).
+  gnn::StaticTensorCache* cache = nullptr;
   int G = 0;
   int64_t G2 = 0;
   int groups = 0;
@@ -178,6 +181,11 @@ std::vector<Episode> Collector::run(gnn::PolicyValueNetImpl& net, torch::Device 
   Run r(net, device, version, jobs, progress, stop, episodes);
   r.G = net.config().grid;
   r.G2 = static_cast<int64_t>(r.G) * r.G;
+  if (!device.is_cpu()) {
+    if (!cache_ || cache_->device() != device || cache_->grid() != r.G)
+      cache_ = std::make_unique<gnn::StaticTensorCache>(r.G, device);
+    r.cache = cache_.get();
+  }
   r.groups = static_cast<int>((jobs.size() + envs_per_worker_ - 1) / envs_per_worker_);
   const int threads = std::min(workers_, std::max(1, r.groups));
   if (central_ || threads == 1) {
@@ -297,7 +305,7 @@ void parallel_for(int n, int threads, const std::function<void(int)>& f) {
 // to `threads` threads.
 void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
                      const std::vector<gnn::StateRef>& refs, int threads) {
-  gnn::GraphBatch batch = gnn::make_batch(refs, r.G, r.device);
+  gnn::GraphBatch batch = r.cache ? gnn::make_batch(refs, *r.cache) : gnn::make_batch(refs, r.G, r.device);
   gnn::PolicyOutput out = r.net.forward(batch);
   const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
   const torch::Tensor v = out.value.to(torch::kCPU).contiguous();

@@ -121,6 +121,9 @@ class Collector {
   int workers() const { return workers_; }
 
  private:
+  // Static graph rows on the device of the last run() (a GPU only), kept across runs: the
+  // tasks, whose features are its keys, outlive the collector.
+  std::unique_ptr<gnn::StaticTensorCache> cache_;
   struct Worker;
   struct Run;
   struct Slot;
