@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <torch/version.h>
 
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #if TORCH_VERSION_MAJOR >= 2
 #include <torch/csrc/distributed/c10d/Backend.hpp>
@@ -61,7 +62,7 @@ std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.001, seconds) * 1000));
 }
 
-c10::intrusive_ptr<c10d::TCPStore> make_store(const DistOptions& o, bool server) {
+c10::intrusive_ptr<c10d::Store> make_store(const DistOptions& o, bool server) {
   c10d::TCPStoreOptions so;
   so.port = static_cast<std::uint16_t>(o.master_port);
   so.isServer = server;
@@ -90,11 +91,18 @@ c10::intrusive_ptr<c10d::TCPStore> make_store(const DistOptions& o, bool server)
   return c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
 }
 
+// The local launcher's file stores, one file per store, shared by the `world` ranks.
+c10::intrusive_ptr<c10d::Store> make_file_store(const DistOptions& o, const char* name) {
+  auto store = c10::make_intrusive<c10d::FileStore>(o.store_dir + "/" + name, o.world);
+  store->setTimeout(millis(o.timeout_s));
+  return store;
+}
+
 }  // namespace
 
 struct Communicator::Impl {
-  c10::intrusive_ptr<c10d::TCPStore> store;  // the process group's
-  c10::intrusive_ptr<c10d::TCPStore> side;   // heartbeat, reports, publish/fetch
+  c10::intrusive_ptr<c10d::Store> store;  // the process group's
+  c10::intrusive_ptr<c10d::Store> side;   // heartbeat, reports, publish/fetch
   c10::intrusive_ptr<Group> group;
   bool nccl = false;
   torch::Device device{torch::kCPU};
@@ -107,11 +115,17 @@ Communicator::Communicator(const DistOptions& o) : o_(o), impl_(std::make_unique
   if (o.world < 2 || o.rank < 0 || o.rank >= o.world)
     throw std::logic_error(fmt::format("Communicator: rank {} of {}", o.rank, o.world));
   try {
-    impl_->store = make_store(o, o.rank == 0);
-    impl_->side = make_store(o, false);
+    if (o.store_dir.empty()) {
+      impl_->store = make_store(o, o.rank == 0);
+      impl_->side = make_store(o, false);
+    } else {
+      impl_->store = make_file_store(o, "group");
+      impl_->side = make_file_store(o, "side");
+    }
   } catch (const std::exception& e) {
-    throw DistributedError(fmt::format("rank {}: no rendezvous at {}:{} within {} s ({})", o.rank, o.master_addr,
-                                       o.master_port, o.timeout_s, one_line(e.what())));
+    const std::string where = o.store_dir.empty() ? fmt::format("{}:{}", o.master_addr, o.master_port) : o.store_dir;
+    throw DistributedError(fmt::format("rank {}: no rendezvous at {} within {} s ({})", o.rank, where, o.timeout_s,
+                                       one_line(e.what())));
   }
   impl_->heartbeat = std::thread([this] {
     // A rank that stops (killed, frozen, swapped out) stops counting; the others' report
@@ -260,9 +274,13 @@ std::string Communicator::fetch(const std::string& key, bool remove) {
         std::lock_guard<std::mutex> lock(impl_->side_mutex);
         if (impl_->side->check({k})) {
           const std::vector<uint8_t> v = impl_->side->get(k);
-          if (remove)
-            impl_->side->deleteKey(k);
-          else
+          if (remove) {
+            try {
+              impl_->side->deleteKey(k);
+            } catch (const std::exception&) {
+              // A file store cannot delete; the key names its iteration, so it is never read again.
+            }
+          } else
             impl_->side->add("rlplace/read/" + key, 1);
           return std::string(v.begin(), v.end());
         }
@@ -326,7 +344,7 @@ void Communicator::fail(const std::exception& e) {
         if (r != o_.rank && before[r] == after[r]) message = fmt::format("rank {} stopped responding ({})", r, what);
     }
   } catch (const std::exception&) {
-    if (o_.rank != 0)
+    if (o_.rank != 0 && o_.store_dir.empty())
       message = fmt::format("rank 0 stopped responding (its rendezvous store at {}:{} is gone; {})", o_.master_addr,
                             o_.master_port, what);
   }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -75,6 +76,7 @@ DistOptions dist_from_environment() {
   d.local_world = env_int("LOCAL_WORLD_SIZE", d.world, 1, 1 << 20);
   d.master_port = env_int("MASTER_PORT", 29500, 1, 65535);
   if (const char* a = std::getenv("MASTER_ADDR"); a && *a) d.master_addr = a;
+  if (const char* dir = std::getenv("RLPLACE_STORE_DIR"); dir && *dir) d.store_dir = dir;
   return d;
 }
 
@@ -84,6 +86,18 @@ int launch_local_ranks(int nproc, const std::function<int()>& pending_signal, st
   const std::string master_addr = addr && *addr ? addr : "127.0.0.1";
   const char* port = std::getenv("MASTER_PORT");
   const std::string master_port = port && *port ? port : std::to_string(free_loopback_port());
+  // mkdtemp makes it mode 0700: other users cannot join or read the rendezvous.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir_template = std::string(tmp && *tmp ? tmp : "/tmp") + "/rlplace-ranks-XXXXXX";
+  if (!mkdtemp(dir_template.data())) throw std::runtime_error("train: cannot make the ranks' rendezvous directory");
+  const std::string store_dir = dir_template;
+  struct RemoveDir {
+    const std::string& path;
+    ~RemoveDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } remove_dir{store_dir};
   std::vector<pid_t> pids;
   for (int r = 0; r < nproc; ++r) {
     const pid_t pid = fork();
@@ -98,6 +112,7 @@ int launch_local_ranks(int nproc, const std::function<int()>& pending_signal, st
       setenv("RANK", std::to_string(r).c_str(), 1);
       setenv("LOCAL_RANK", std::to_string(r).c_str(), 1);
       setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
+      setenv("RLPLACE_STORE_DIR", store_dir.c_str(), 1);
       std::vector<char*> argv;
       for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);

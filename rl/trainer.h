@@ -35,14 +35,20 @@ struct DistOptions {
   // loopback address, else the address this host's name resolves to.
   std::string bind;
   double timeout_s = 300;  // a rendezvous or collective waiting longer ends the run
+  // Where the local launcher's ranks meet: c10d file stores in this private directory
+  // instead of rank 0's TCP store, so that a run on one machine opens no listening port for
+  // its rendezvous (LibTorch 1.13's TCP store listens on every interface). Empty: TCP.
+  std::string store_dir;
 };
 
 // torchrun's variables: MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK,
-// LOCAL_WORLD_SIZE (world 1 when WORLD_SIZE is unset). Throws InputError naming a malformed or inconsistent variable.
+// LOCAL_WORLD_SIZE (world 1 when WORLD_SIZE is unset), and the local launcher's
+// RLPLACE_STORE_DIR. Throws InputError naming a malformed or inconsistent variable.
 DistOptions dist_from_environment();
 
 // Starts `nproc` ranks of this very program (same arguments) on this machine, with torchrun's
-// variables set (MASTER_ADDR 127.0.0.1 unless set; MASTER_PORT a free port unless set), and
+// variables set (MASTER_ADDR 127.0.0.1 unless set; MASTER_PORT a free port unless set) and
+// RLPLACE_STORE_DIR a fresh directory only this user can open (removed afterwards), and
 // waits for all of them. `pending_signal` is polled: a non-zero signal is passed on to every
 // rank. Returns 0 when every rank exits with 0, else the first failing rank's status, with
 // `failure` saying which rank and how (the rank prints its own error).

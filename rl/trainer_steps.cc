@@ -178,7 +178,9 @@ void Trainer::open_run() {
   config_.validate();
   load_netlists(id);
 
-  if (!o.init.empty() && !resumed_) config_.gnn = gnn::checkpoint_config(o.init);
+  // --init takes what --policy takes: a checkpoint, or a training directory (its latest).
+  const std::string init = o.init.empty() || resumed_ ? std::string() : resolve_policy(o.init);
+  if (!init.empty()) config_.gnn = gnn::checkpoint_config(init);
   build_learner();
   if (resumed_) {
     restore(dir_->intact_state(
@@ -190,8 +192,8 @@ void Trainer::open_run() {
           warnings_.push_back(w);
           if (o.on_warning) o.on_warning(w);
         }));
-  } else if (!o.init.empty()) {
-    gnn::load_weights(o.init, *net_);
+  } else if (!init.empty()) {
+    gnn::load_weights(init, *net_);
   }
 }
 

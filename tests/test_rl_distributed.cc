@@ -1,8 +1,10 @@
 // Data-parallel training (rl/distributed.h): ranks as threads of this process, each with
-// its own process group over Gloo on the loopback, rendezvous through rank 0's TCPStore.
+// its own process group over Gloo on the loopback, rendezvous through rank 0's TCPStore (or
+// the local launcher's file stores).
 // The killed-process cases run the built binary (tests/cli/test_cli_rl_distributed.cc).
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include "rl/distributed.h"
@@ -136,6 +138,32 @@ TEST(RlDistributed, AFailingRankEndsTheOthersNamingItAndTheRunResumesWithOneRank
   expect_close_metrics(one + "/metrics.csv", dir + "/metrics.csv", 1e-5);
 }
 
+// The local launcher's rendezvous: file stores in a private directory, no TCP store. A file
+// store cannot delete keys (rank 0's fetched placements stay) and has no server to lose, so
+// a failing rank is found through the heartbeats and reports kept in the files.
+TEST(RlDistributed, RanksMeetingThroughFileStoresLearnWhatOneProcessLearnsAndNameAFailingRank) {
+  const std::string one = temp_dir("rl_dist_file_one"), two = temp_dir("rl_dist_file_two"),
+                    failing = temp_dir("rl_dist_file_fail");
+  train(dist_run(one, 2));
+  const std::string stores = temp_dir("rl_dist_file_stores");
+  const RankRun run = run_ranks(dist_run(two, 2), 2, 60, [&](int, TrainOptions& o) { o.dist.store_dir = stores; });
+  ASSERT_EQ(run.errors, std::vector<std::string>(2)) << run.errors[0] << " / " << run.errors[1];
+  EXPECT_LT(max_weight_difference(one + "/checkpoints/policy-000002.pt", two + "/checkpoints/policy-000002.pt"), 1e-5);
+  expect_close_metrics(one + "/metrics.csv", two + "/metrics.csv", 1e-5);
+
+  const std::string stores2 = temp_dir("rl_dist_file_stores2");
+  const RankRun bad = run_ranks(dist_run(failing, 2), 2, 20, [&](int rank, TrainOptions& o) {
+    o.dist.store_dir = stores2;
+    if (rank != 1) return;
+    auto calls = std::make_shared<int>(0);
+    o.before_episode = [calls](int, uint64_t) {
+      if (++*calls == 6) throw std::runtime_error("injected collector failure");
+    };
+  });
+  EXPECT_NE(bad.errors[0].find("rank 1 failed: injected collector failure"), std::string::npos) << bad.errors[0];
+  EXPECT_EQ(read_csv(failing + "/metrics.csv").size(), 3u);  // header, iterations 0 and 1
+}
+
 TEST(RlDistributed, ResumesWithMoreRanksThanItStartedWith) {
   const std::string one = temp_dir("rl_dist_grow_one"), dir = temp_dir("rl_dist_grow");
   train(dist_run(one, 2));
@@ -169,6 +197,10 @@ TEST(RlDistributed, EnvironmentFollowsTorchrun) {
   EXPECT_EQ(d.local_world, 4);
   EXPECT_EQ(d.master_addr, "10.0.0.5");
   EXPECT_EQ(d.master_port, 1234);
+  EXPECT_EQ(d.store_dir, "");  // torchrun's ranks meet through the TCP store
+  setenv("RLPLACE_STORE_DIR", "/tmp/ranks", 1);  // the local launcher's
+  EXPECT_EQ(dist_from_environment().store_dir, "/tmp/ranks");
+  unsetenv("RLPLACE_STORE_DIR");
   setenv("RANK", "4", 1);
   EXPECT_THROW(dist_from_environment(), InputError);
   for (const char* v : {"WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"}) unsetenv(v);

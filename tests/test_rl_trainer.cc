@@ -2,6 +2,7 @@
 // bit for bit, corrupt checkpoints on resume, failures in the collector threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -175,6 +176,33 @@ TEST(RlTraining, ResumedRunRepeatsTheUninterruptedOne) {
     return kept;
   };
   EXPECT_EQ(body(base + "/whole/best/tiny3.plc"), body(base + "/split/best/tiny3.plc"));
+}
+
+TEST(RlTraining, InitFromATrainingDirectoryStartsFromItsLatestWeights) {
+  const std::string base = temp_dir("rl_init_dir");
+  train(tiny_run(base + "/source", 2));
+  TrainOptions from_dir = tiny_run(base + "/from_dir", 1, 4, 2, 11);
+  from_dir.init = base + "/source";
+  train(from_dir);
+  TrainOptions from_file = tiny_run(base + "/from_file", 1, 4, 2, 11);
+  from_file.init = base + "/source/checkpoints/policy-000002.pt";
+  train(from_file);
+  // Before any training (row 0) both hold the source's final weights: its last greedy episode.
+  const auto src = read_csv(base + "/source/metrics.csv"), dir = read_csv(base + "/from_dir/metrics.csv");
+  const auto column = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(src[0].begin(), src[0].end(), name) - src[0].begin());
+  };
+  ASSERT_EQ(src.size(), 4u);
+  ASSERT_EQ(dir.size(), 3u);
+  EXPECT_EQ(dir[1][column("tiny3/greedy_proxy")], src[3][column("tiny3/greedy_proxy")]);
+  expect_same_metrics(base + "/from_dir/metrics.csv", base + "/from_file/metrics.csv", 2);
+  const auto a = weights(base + "/from_dir/checkpoints/policy-000001.pt"),
+             b = weights(base + "/from_file/checkpoints/policy-000001.pt");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+  TrainOptions missing = tiny_run(base + "/missing", 1);
+  missing.init = base + "/no_such_run";
+  EXPECT_THROW(train(missing), InputError);
 }
 
 // 64 bytes of 0xFF written into the middle of a file, as a bad disk or copy might.

@@ -162,7 +162,7 @@ void add_train(CLI::App& app, Run& chosen) {
   cmd->add_option("--workers", f->options.workers, "Collector threads (default: all cores)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", f->options.seed, "Seed of the weights and episodes");
-  cmd->add_option("--init", f->options.init, "Start from this checkpoint (fine-tuning)");
+  cmd->add_option("--init", f->options.init, "Start from this checkpoint or training directory (its latest checkpoint): fine-tuning");
   cmd->add_flag("--resume", f->options.resume, "Continue the run in --out where it stopped");
   cmd->add_option("--config", f->config_file, "Training configuration (JSON; see docs/training.md)");
   cmd->add_option("--log-every", f->log_every, "Without a terminal, log every N iterations")->check(CLI::PositiveNumber);

@@ -92,8 +92,7 @@ if [[ $ft != 0 ]]; then
       for from in scratch $ft_ns; do
         d=$out/ft_${from}_s${seed}_$c
         [[ -f $d/done ]] && continue
-        # The run's latest checkpoint, looked up when the command runs (after pretraining).
-        init=""; [[ $from == scratch ]] || init="--init \$(ls $out/pre_N${from}_s$seed/checkpoints/policy-*.pt | sort | tail -n 1)"
+        init=""; [[ $from == scratch ]] || init="--init $out/pre_N${from}_s$seed"
         echo "$build/rlplace-torch train --netlist $(netlist_of "$h") --plc $(plc_of "$h") --out $d --minutes $ft" \
           "--seed $seed --workers $threads --config $out/config.json --quiet $init > $d.log 2>&1 && touch $d/done" \
           >>"$out/finetune.list"
