@@ -209,19 +209,27 @@ def main():
         p(f"| {c} | {greedy[c]:.4f} | {sa:.4f} | " + " | ".join(cells) + " |")
     # Compute scaling: every evaluation of every run, binned by time.
     p("\nFits of L(C) = L_inf + a C^-alpha over wall-clock minutes C, per N (all evaluations of all seeds):\n")
-    p("| N | L_inf | a | alpha | rms |")
-    p("|---|---|---|---|---|")
+    p("| N | L_inf | a | alpha | rms | verdict |")
+    p("|---|---|---|---|---|---|")
     compute_series = []
     for n in ns:
         pts = [(t, l) for s in runs[n] for t, l, _ in runs[n][s] if t > 0]
         f = fit_power_law([t for t, _ in pts], [l for _, l in pts])
-        p(f"| {n} | " + (" | ".join(f"{v:.4f}" for v in (f[0], f[1])) + f" | {f[2]:.2f} | {f[3]:.4f} |" if f else "too few points | | | |"))
         binned = []
         for b in [minutes * k / 8 for k in range(1, 9)]:
             vals = [pt[1] for pt in (at_budget(runs[n][s], b) for s in runs[n]) if pt]
             if vals:
                 binned.append((b, *mean_sd(vals)))
         compute_series.append((f"N={n}", binned))
+        if not f:
+            p(f"| {n} | too few points | | | | |")
+            continue
+        t_lo, t_hi = min(t for t, _ in pts), max(t for t, _ in pts)
+        change = f[1] * (t_hi ** -f[2] - t_lo ** -f[2])
+        spread = statistics.fmean([sd for _, _, sd in binned]) if binned else 0.0
+        verdict = (f"no measurable trend (fitted change {change:+.4f} within the seeds' spread {spread:.4f})"
+                   if abs(change) < spread else f"{'improves' if change < 0 else 'worsens'} by {abs(change):.4f} over the run")
+        p(f"| {n} | {f[0]:.4f} | {f[1]:.4f} | {f[2]:.2f} | {f[3]:.4f} | {verdict} |")
     svg_plot(os.path.join(out, "scaling_n.svg"), "Held-out quality against training chips", "training chips N (log scale)",
              [(f"{b:g} min", by_budget[b]) for b in budgets], hline=("greedy placer", 1.0))
     svg_plot(os.path.join(out, "scaling_compute.svg"), "Held-out quality against pretraining time", "minutes (log scale)",
