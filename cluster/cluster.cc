@@ -30,18 +30,6 @@ void node_nets(const Netlist& nl, std::vector<int32_t>& begin, std::vector<int32
     for (int32_t k = nl.net_begin[net]; k < nl.net_begin[net + 1]; ++k) nets[fill[nl.net_pins[k]]++] = net;
 }
 
-// Canvas side a port sits on: the nearest edge; ties go LEFT, TOP, RIGHT, BOTTOM, the order
-// in which Circuit Training's grouping walks the boundary.
-enum Side { kLeft = 0, kTop = 1, kRight = 2, kBottom = 3 };
-Side port_side(double x, double y, double w, double h) {
-  const double d[4] = {x, h - y, w - x, y};
-  return static_cast<Side>(std::min_element(d, d + 4) - d);
-}
-const char* side_name(Side s) {
-  static const char* names[4] = {"LEFT", "TOP", "RIGHT", "BOTTOM"};
-  return names[s];
-}
-
 // Groups of nearby ports: per side (LEFT, TOP, RIGHT, BOTTOM), ports sorted along the
 // side, a new group whenever a port lies a grid cell (height on LEFT/RIGHT, width on
 // TOP/BOTTOM) or more beyond the first port of the current group.
@@ -50,8 +38,8 @@ std::vector<std::vector<int32_t>> port_groups(const Netlist& nl, const CostParam
   for (int s = 0; s < 4; ++s) {
     std::vector<int32_t> on;
     for (int32_t p : nl.ports)
-      if (port_side(nl.x[p], nl.y[p], params.width, params.height) == s) on.push_back(p);
-    const bool vertical = s == kLeft || s == kRight;
+      if (nearest_side(nl.x[p], nl.y[p], params.width, params.height) == s) on.push_back(p);
+    const bool vertical = s == kSideLeft || s == kSideRight;
     auto along = [&](int32_t p) { return vertical ? nl.y[p] : nl.x[p]; };
     std::stable_sort(on.begin(), on.end(), [&](int32_t a, int32_t b) { return along(a) < along(b); });
     const double step = vertical ? params.cell_height() : params.cell_width();
@@ -373,7 +361,7 @@ std::string clustered_netlist_text(const Netlist& nl, const Clustering& cl, cons
       case NodeKind::kPort:
         w.begin(nl.name[i]);
         inputs_of(i);
-        w.s("side", side_name(port_side(nl.x[i], nl.y[i], params.width, params.height)));
+        w.s("side", side_name(nearest_side(nl.x[i], nl.y[i], params.width, params.height)));
         w.s("type", "PORT");
         if (nl.weight[i] != 1.0) w.f("weight", nl.weight[i]);
         w.f("x", nl.x[i]);

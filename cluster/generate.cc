@@ -713,11 +713,7 @@ ChipStats chip_stats(const Design& d, const std::string& name) {
   s.macro_area = hard / canvas;
   s.utilisation = (hard + soft) / canvas;
   bool side[4] = {false, false, false, false};
-  for (int32_t p : nl.ports) {
-    const double x = d.placement.x[p], y = d.placement.y[p];
-    const double dist[4] = {x, c.height - y, c.width - x, y};
-    side[std::min_element(dist, dist + 4) - dist] = true;
-  }
+  for (int32_t p : nl.ports) side[nearest_side(d.placement.x[p], d.placement.y[p], c.width, c.height)] = true;
   s.port_sides = side[0] + side[1] + side[2] + side[3];
   std::vector<double> degree;
   double hp = 0, w = 0;

@@ -143,6 +143,16 @@ std::optional<Blockage> parse_blockage_line(std::string_view text, const std::st
   return b;
 }
 
+PortSide nearest_side(double x, double y, double width, double height) {
+  const double d[4] = {x, height - y, width - x, y};
+  return static_cast<PortSide>(std::min_element(d, d + 4) - d);
+}
+
+const char* side_name(PortSide side) {
+  static const char* names[4] = {"LEFT", "TOP", "RIGHT", "BOTTOM"};
+  return names[side];
+}
+
 std::string format_blockage_line(const Blockage& b) {
   return fmt::format("Blockage : {} {} {} {} {}", format_double(b.min_x), format_double(b.min_y),
                      format_double(b.max_x), format_double(b.max_y), format_double(b.rate));

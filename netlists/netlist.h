@@ -57,6 +57,13 @@ std::optional<Blockage> parse_blockage_line(std::string_view text, const std::st
 // The header line (without '#') that parse_blockage_line reads back exactly.
 std::string format_blockage_line(const Blockage& b);
 
+// The canvas side a port at (x, y) sits on: the nearest edge of a width x height canvas,
+// 0 LEFT, 1 TOP, 2 RIGHT, 3 BOTTOM; ties go in that order, the order in which Circuit
+// Training's port grouping walks the boundary.
+enum PortSide : int { kSideLeft = 0, kSideTop = 1, kSideRight = 2, kSideBottom = 3 };
+PortSide nearest_side(double x, double y, double width, double height);
+const char* side_name(PortSide side);  // "LEFT", "TOP", "RIGHT", "BOTTOM", as netlists write it
+
 inline bool is_macro(NodeKind k) { return k == NodeKind::kHardMacro || k == NodeKind::kSoftMacro; }
 inline bool is_pin(NodeKind k) {
   return k == NodeKind::kHardMacroPin || k == NodeKind::kSoftMacroPin;

@@ -1,7 +1,5 @@
 #include "netlists/netlist_writer.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "netlists/io.h"
@@ -17,13 +15,6 @@ std::string quoted(const std::string& s) {
     q += ch;
   }
   return q + '"';
-}
-
-// The side of the canvas nearest a port; ties go LEFT, TOP, RIGHT, BOTTOM.
-const char* nearest_side(double x, double y, double w, double h) {
-  static const char* names[4] = {"LEFT", "TOP", "RIGHT", "BOTTOM"};
-  const double d[4] = {x, h - y, w - x, y};
-  return names[std::min_element(d, d + 4) - d];
 }
 
 }  // namespace
@@ -82,7 +73,7 @@ std::string format_netlist(const Netlist& nl, const std::vector<std::string>& co
     // macro only when it is not the default.
     if (k == NodeKind::kHardMacro || (k == NodeKind::kSoftMacro && nl.orientation[i] != Orientation::N))
       w.s("orientation", std::string(to_string(nl.orientation[i])));
-    if (k == NodeKind::kPort && canvas) w.s("side", nearest_side(nl.x[i], nl.y[i], *nl.fp_width, *nl.fp_height));
+    if (k == NodeKind::kPort && canvas) w.s("side", side_name(nearest_side(nl.x[i], nl.y[i], *nl.fp_width, *nl.fp_height)));
     switch (k) {
       case NodeKind::kHardMacro: w.s("type", "MACRO"); break;
       case NodeKind::kSoftMacro: w.s("type", "macro"); break;
