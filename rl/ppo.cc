@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -62,7 +63,7 @@ double standardized(const RewardStats& st, double reward) { return (reward - st.
 }  // namespace
 
 PpoLearner::PpoLearner(gnn::PolicyValueNet net, const PpoConfig& config, torch::Device device)
-    : net_(std::move(net)), config_(config), device_(device), kl_beta_(config.kl_beta) {
+    : net_(std::move(net)), config_(config), device_(device), kl_beta_(config.kl_beta), prefetch_(!device.is_cpu()) {
   net_->to(device_);
   optimizer_ = std::make_unique<torch::optim::Adam>(
       net_->parameters(), torch::optim::AdamOptions(config_.learning_rate).eps(config_.adam_eps));
@@ -191,6 +192,21 @@ std::vector<double> PpoLearner::normalized_rewards(const std::vector<const Task*
 
 namespace {
 
+// A step's policy, value, entropy, KL and clip-fraction statistics as one device tensor, so
+// that reading them waits on the device once, not five times. The clip fraction is the
+// minibatch's mean in one process (`global_size` 1), else this rank's count over `global_size`.
+torch::Tensor step_statistics(const torch::Tensor& policy, const torch::Tensor& value, const torch::Tensor& entropy,
+                              const torch::Tensor& kl, const torch::Tensor& clipped, double global_size) {
+  const torch::Tensor c = clipped.to(torch::kFloat64);
+  return torch::stack({policy.to(torch::kFloat64), value.to(torch::kFloat64), entropy.to(torch::kFloat64),
+                       kl.to(torch::kFloat64), global_size == 1.0 ? c.mean() : c.sum() / global_size});
+}
+
+std::vector<double> to_host(const torch::Tensor& t) {
+  const torch::Tensor h = t.to(torch::kCPU).contiguous();
+  return std::vector<double>(h.data_ptr<double>(), h.data_ptr<double>() + h.numel());
+}
+
 // Where each sample of `samples` (all of them this process's) comes from.
 std::vector<int> sample_tasks(const std::vector<Episode>& episodes, const std::vector<Sample>& samples) {
   std::vector<int> task;
@@ -264,18 +280,41 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
   std::mt19937_64 rng(seed);
   // Its own stream, so that the PPO minibatches are those of a run without self-imitation.
   std::mt19937_64 replay_rng(mix_seed(seed, 0x5e1f));
-  std::vector<int> index(lay.all->size());
   const int64_t n = stats.samples, nr = static_cast<int64_t>(r.samples.size());
   const int64_t minibatches = std::max<int64_t>(1, (n + config_.minibatch - 1) / config_.minibatch);
+  // Every epoch's order is drawn first, so that a minibatch can be built ahead of its step.
+  std::vector<std::vector<int>> order(config_.epochs), replay_order(config_.epochs);
+  std::vector<int> index(lay.all->size());
   for (int epoch = 0; epoch < config_.epochs; ++epoch) {
     std::iota(index.begin(), index.end(), 0);
     std::shuffle(index.begin(), index.end(), rng);
     std::shuffle(r.index.begin(), r.index.end(), replay_rng);
-    // Nearly equal minibatches rather than a runt at the end; the replayed steps are spread
-    // over them, each once an epoch.
-    for (int64_t mb = 0; mb < minibatches; ++mb)
-      minibatch_step(tasks, episodes, samples, lay, index, n * mb / minibatches, n * (mb + 1) / minibatches, r,
-                     nr * mb / minibatches, nr * (mb + 1) / minibatches, stats);
+    order[epoch] = index;
+    replay_order[epoch] = r.index;
+  }
+  Layout replayed;
+  if (nr > 0) {
+    replayed.all = &r.samples;
+    replayed.task = sample_tasks(r.episodes, r.samples);
+    replayed.mine = nr;
+  }
+  // Step k of epoch k / minibatches. Nearly equal minibatches rather than a runt at the end;
+  // the replayed steps are spread over them, each once an epoch.
+  auto prepare = [&](int64_t k) {
+    const int epoch = static_cast<int>(k / minibatches);
+    const int64_t mb = k % minibatches;
+    Prepared p;
+    p.m = make_minibatch(tasks, episodes, samples, lay, order[epoch], n * mb / minibatches, n * (mb + 1) / minibatches);
+    const int64_t rlo = nr * mb / minibatches, rhi = nr * (mb + 1) / minibatches;
+    if (rhi > rlo) p.replayed = make_minibatch(tasks, r.episodes, r.samples, replayed, replay_order[epoch], rlo, rhi);
+    return p;
+  };
+  const int64_t total_steps = config_.epochs * minibatches;
+  std::future<Prepared> ahead;
+  for (int64_t k = 0; k < total_steps; ++k) {
+    Prepared p = ahead.valid() ? ahead.get() : prepare(k);
+    if (prefetch_ && k + 1 < total_steps) ahead = std::async(std::launch::async, prepare, k + 1);
+    minibatch_step(p, stats);
   }
   const double steps = static_cast<double>(stats.gradient_steps);
   stats.policy_loss /= steps;
@@ -444,30 +483,17 @@ PpoLearner::Replay PpoLearner::replay(const std::vector<const Task*>& tasks) con
   return r;
 }
 
-// One gradient step on samples index[lo, hi); adapts the KL coefficient and adds to `stats`.
-void PpoLearner::minibatch_step(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
-                                const std::vector<Sample>& samples, const Layout& lay, const std::vector<int>& index,
-                                int64_t lo, int64_t hi, const Replay& replay, int64_t replay_lo, int64_t replay_hi,
-                                UpdateStats& stats) {
-  const Minibatch m = make_minibatch(tasks, episodes, samples, lay, index, lo, hi);
-  if (comm_) return shared_step(m, stats);
-  const Losses l = losses(m);
+// One gradient step; adapts the KL coefficient and adds to `stats`.
+void PpoLearner::minibatch_step(const Prepared& p, UpdateStats& stats) {
+  if (comm_) return shared_step(p.m, stats);
+  const Losses l = losses(p.m);
   torch::Tensor total = l.total;
-  if (replay_hi > replay_lo) {
-    Layout replayed;
-    replayed.all = &replay.samples;
-    replayed.task = sample_tasks(replay.episodes, replay.samples);
-    replayed.mine = static_cast<int64_t>(replay.samples.size());
-    const Minibatch e =
-        make_minibatch(tasks, replay.episodes, replay.samples, replayed, replay.index, replay_lo, replay_hi);
-    total = total + config_.self_imitation_coef * self_imitation_loss(e);
-  }
+  if (p.replayed.actions.defined()) total = total + config_.self_imitation_coef * self_imitation_loss(p.replayed);
   optimizer_->zero_grad();
   total.backward();
   const double norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), config_.grad_clip);
   optimizer_->step();
-  finish_step({l.policy.item<double>(), l.value.item<double>(), l.entropy.item<double>(), l.kl.item<double>(),
-               ((l.ratio - 1).abs() > config_.clip).to(torch::kFloat64).mean().item<double>()},
+  finish_step(to_host(step_statistics(l.policy, l.value, l.entropy, l.kl, (l.ratio - 1).abs() > config_.clip, 1.0)),
               norm, stats);
 }
 
@@ -480,9 +506,8 @@ void PpoLearner::shared_step(const Minibatch& m, UpdateStats& stats) {
   std::vector<double> part(5, 0.0);
   if (holds) {
     l = losses(m);
-    part = {l.policy.item<double>(), l.value.item<double>(), l.entropy.item<double>(), l.kl.item<double>(),
-            ((l.ratio - 1).abs() > config_.clip).to(torch::kFloat64).sum().item<double>() /
-                static_cast<double>(m.global_size)};
+    part = to_host(step_statistics(l.policy, l.value, l.entropy, l.kl, (l.ratio - 1).abs() > config_.clip,
+                                   static_cast<double>(m.global_size)));
   }
   const std::vector<double> global = comm_->sum(part);
   optimizer_->zero_grad();

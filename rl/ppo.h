@@ -81,6 +81,12 @@ class PpoLearner {
   // the rounding of the reduction. Self-imitation is not supported across ranks.
   void set_communicator(Communicator* comm) { comm_ = comm; }
 
+  // Whether the next minibatch's tensors are built on a second thread while the current one
+  // is differentiated. On by default off the CPU, where the host's batch building otherwise
+  // leaves the GPU idle; off on the CPU, where the two would share the cores. The update is
+  // the same either way, bit for bit.
+  void set_prefetch(bool on) { prefetch_ = on; }
+
   gnn::PolicyValueNet net() const { return net_; }
   int64_t version() const { return version_; }
   double kl_beta() const { return kl_beta_; }
@@ -157,10 +163,11 @@ class PpoLearner {
   // null when rewards are not shaped.
   std::unique_ptr<std::vector<double>> step_scales(const std::vector<const Task*>& tasks,
                                                    const std::vector<Episode>& episodes) const;
-  void minibatch_step(const std::vector<const Task*>& tasks, const std::vector<Episode>& episodes,
-                      const std::vector<Sample>& samples, const Layout& layout, const std::vector<int>& index,
-                      int64_t lo, int64_t hi, const Replay& replay, int64_t replay_lo, int64_t replay_hi,
-                      UpdateStats& stats);
+  // One gradient step's tensors: the PPO minibatch and, with self-imitation, the replayed one.
+  struct Prepared {
+    Minibatch m, replayed;
+  };
+  void minibatch_step(const Prepared& p, UpdateStats& stats);
 
   gnn::PolicyValueNet net_;
   PpoConfig config_;
@@ -171,6 +178,7 @@ class PpoLearner {
   std::map<std::string, RewardStats> reward_stats_;  // by task label
   std::map<std::string, std::vector<Episode>> elite_;  // by task label, best first
   Communicator* comm_ = nullptr;
+  bool prefetch_ = false;
   // During update() on a GPU: the tasks' static graph rows on the device.
   std::unique_ptr<gnn::StaticTensorCache> cache_;
 };
