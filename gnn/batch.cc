@@ -18,8 +18,6 @@ GraphBatch GraphBatch::to(torch::Device device) const {
   b.edge_weight = edge_weight.to(device);
   b.edge_graph = edge_graph.to(device);
   b.graph_edges = graph_edges.to(device);
-  b.node_count = node_count.to(device);
-  b.edge_count = edge_count.to(device);
   b.metadata = metadata.to(device);
   b.current = current.to(device);
   b.mask = mask.to(device);
@@ -69,8 +67,6 @@ GraphBatch allocate(int64_t B, int64_t N, int64_t E, int64_t G2) {
   b.edge_weight = torch::empty({E, 1}, f32);
   b.edge_graph = torch::empty({E}, i64);
   b.graph_edges = torch::empty({B, 1}, f32);
-  b.node_count = torch::empty({B}, i64);
-  b.edge_count = torch::empty({B}, i64);
   b.metadata = torch::empty({B, kMetadataFeatures}, f32);
   b.current = torch::empty({B}, i64);
   b.mask = torch::zeros({B, G2}, torch::TensorOptions().dtype(torch::kBool));
@@ -105,8 +101,6 @@ void fill_graph(GraphBatch& b, int64_t g, const StateRef& state, int grid, int64
     eg[edge0 + e] = g;
   }
   b.graph_edges.data_ptr<float>()[g] = static_cast<float>(std::max(sf.num_edges(), 1));
-  b.node_count.data_ptr<int64_t>()[g] = sf.num_nodes;
-  b.edge_count.data_ptr<int64_t>()[g] = sf.num_edges();
   std::copy(sf.metadata.begin(), sf.metadata.end(), b.metadata.data_ptr<float>() + g * kMetadataFeatures);
   b.current.data_ptr<int64_t>()[g] = node0 + st.current;
   const PaddedGrid pg(grid, sf.rows, sf.cols);
@@ -235,8 +229,6 @@ GraphBatch make_batch(const std::vector<StateRef>& states, StaticTensorCache& ca
   b.edge_weight = cat(&StaticTensorCache::Entry::edge_weight);
   b.edge_graph = torch::repeat_interleave(graphs, ec, 0, E);
   b.graph_edges = ec.clamp_min(1).to(torch::kFloat32).unsqueeze(1);
-  b.node_count = nc;
-  b.edge_count = ec;
   b.metadata = cat(&StaticTensorCache::Entry::metadata);
   b.current = torch::tensor(current, i64).to(device);
   const torch::Tensor where = cat(&StaticTensorCache::Entry::cell_action) + torch::repeat_interleave(graphs * G2, cc, 0, C);

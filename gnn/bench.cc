@@ -87,15 +87,6 @@ void time_network(const BenchOptions& o, PolicyValueNet& net, const StaticFeatur
     r.checksum += out.value.sum().item<double>();
   });
   r.batch_forward_backward_ms = forward_backward_ms(o, net, batch, r.checksum);
-  const bool cpu = device.is_cpu();
-  r.other_reductions = cpu ? "segments" : "scatter";
-  net->set_reductions(cpu ? PolicyValueNetImpl::Reductions::kSegments : PolicyValueNetImpl::Reductions::kScatter);
-  r.other_forward_ms = time_ms(o.seconds, 3, [&] {
-    PolicyOutput out = net->forward(batch);
-    r.checksum += out.value.sum().item<double>();
-  });
-  r.other_forward_backward_ms = forward_backward_ms(o, net, batch, r.checksum);
-  net->set_reductions(PolicyValueNetImpl::Reductions::kAuto);
 }
 
 }  // namespace

@@ -27,10 +27,6 @@ struct BenchResult {
   double static_features_ms = 0, single_features_ms = 0, single_forward_ms = 0;
   double batch_build_ms = 0, batch_forward_ms = 0, batch_forward_backward_ms = 0;
   double batch_build_cached_ms = 0;  // the same batch through a StaticTensorCache
-  // The batch's forward and forward + backward with the per-graph reductions the device does
-  // not use by default (PolicyValueNetImpl::set_reductions): scatter off the CPU, segments on it.
-  std::string other_reductions;
-  double other_forward_ms = 0, other_forward_backward_ms = 0;
   double checksum = 0;  // of the outputs, so that nothing is optimised away
 };
 

@@ -216,27 +216,12 @@ torch::Tensor PolicyValueNetImpl::trunk(const GraphBatch& b) {
     h = h + agg / b.node_degree;
   }
 
-  // Per-graph reductions (set_reductions). Segment lengths are the batch's own, so their
-  // check (a device round trip) is skipped.
-  const bool segments =
-      reductions_ == Reductions::kSegments || (reductions_ == Reductions::kAuto && !b.node_features.device().is_cpu());
-  auto graph_sum = [&](const torch::Tensor& rows, const torch::Tensor& graph, const torch::Tensor& count) {
-    if (segments) return torch::segment_reduce(rows, "sum", count, {}, {}, 0, true);
-    return rows.dim() == 1 ? torch::zeros({B}, opts).index_add(0, graph, rows) : sum_rows(rows, graph, B);
-  };
-  // The max of each graph's rows, `empty` for a graph without rows.
-  auto graph_max = [&](const torch::Tensor& rows, const torch::Tensor& graph, const torch::Tensor& count, double empty) {
-    if (segments) return torch::segment_reduce(rows, "max", count, {}, {}, 0, true, empty);
-    const int64_t n = rows.size(0);
-    torch::Tensor start = rows.dim() == 1 ? torch::full({B}, empty, opts) : torch::full({B, rows.size(1)}, empty, opts);
-    torch::Tensor at = rows.dim() == 1 ? graph : graph.unsqueeze(1).expand({n, rows.size(1)});
-    return start.scatter_reduce(0, at, rows, "amax", rows.dim() == 1);
-  };
-
   // Edge statistics per graph. Edge embeddings are ReLU outputs (>= 0), so a max over a
   // graph without edges may start from 0.
-  torch::Tensor edge_mean = graph_sum(edge_h, b.edge_graph, b.edge_count) / b.graph_edges;
-  torch::Tensor edge_max = graph_max(edge_h, b.edge_graph, b.edge_count, 0.0);
+  const int64_t E = edge_h.size(0);
+  torch::Tensor edge_mean = sum_rows(edge_h, b.edge_graph, B) / b.graph_edges;
+  torch::Tensor edge_max =
+      torch::zeros({B, d}, opts).scatter_reduce(0, b.edge_graph.unsqueeze(1).expand({E, d}), edge_h, "amax", false);
 
   // Attention from the current macro over the nodes of its own graph: a softmax per
   // segment, shifted by each segment's max for range safety (the shift cancels, so it
@@ -244,11 +229,12 @@ torch::Tensor PolicyValueNetImpl::trunk(const GraphBatch& b) {
   torch::Tensor h_cur = gather_rows(h, b.current);  // [B, d]
   torch::Tensor q = query_->forward(h_cur), k = key_->forward(h), v = value_proj_->forward(h);
   torch::Tensor score = (gather_rows(q, b.node_graph) * k).sum(1) / std::sqrt(static_cast<double>(d));  // [N]
-  torch::Tensor seg_max = graph_max(score.detach(), b.node_graph, b.node_count, -std::numeric_limits<double>::infinity());
+  torch::Tensor seg_max = torch::full({B}, -std::numeric_limits<float>::infinity(), opts)
+                              .scatter_reduce(0, b.node_graph, score.detach(), "amax", true);
   torch::Tensor ex = torch::exp(score - seg_max.index_select(0, b.node_graph));
-  torch::Tensor seg_sum = graph_sum(ex, b.node_graph, b.node_count);
+  torch::Tensor seg_sum = torch::zeros({B}, opts).index_add(0, b.node_graph, ex);
   torch::Tensor alpha = ex / seg_sum.index_select(0, b.node_graph);
-  torch::Tensor attended = graph_sum(alpha.unsqueeze(1) * v, b.node_graph, b.node_count);
+  torch::Tensor attended = sum_rows(alpha.unsqueeze(1) * v, b.node_graph, B);
 
   torch::Tensor meta = torch::relu(metadata_encoder_->forward(b.metadata));
   return torch::cat({meta, edge_mean, edge_max, attended, h_cur}, 1);

@@ -34,7 +34,6 @@ struct GraphBatch {
   torch::Tensor edge_weight;    // [E, 1] float
   torch::Tensor edge_graph;     // [E] int64
   torch::Tensor graph_edges;    // [B, 1] float, edges per graph (at least 1)
-  torch::Tensor node_count, edge_count;  // [B] int64, each graph's rows (graphs come in order)
   torch::Tensor metadata;       // [B, kMetadataFeatures] float
   torch::Tensor current;        // [B] int64, batch node index of the macro to place
   torch::Tensor mask;           // [B, G * G] bool, padded action grid, true = feasible
@@ -109,13 +108,6 @@ class PolicyValueNetImpl : public torch::nn::Module {
   const GnnConfig& config() const { return config_; }
   int64_t parameter_count() const;
 
-  // How the per-graph sums and maxima are taken. Scatter: into B rows by each row's graph
-  // index (the CPU's exact loops; on a GPU atomics, every row of a graph on the same few
-  // addresses). Segments: over each graph's run of rows (torch::segment_reduce, no
-  // atomics). Auto: segments off the CPU. The two agree to float rounding.
-  enum class Reductions { kAuto, kScatter, kSegments };
-  void set_reductions(Reductions r) { reductions_ = r; }
-
  private:
   torch::Tensor policy_logits(const torch::Tensor& trunk, const GraphBatch& batch);
 
@@ -130,7 +122,6 @@ class PolicyValueNetImpl : public torch::nn::Module {
   // (3 x 3), then scored (1 x 1).
   torch::nn::Conv2d cost_mix_{nullptr}, cost_out_{nullptr};
   torch::nn::ModuleList value_layers_;
-  Reductions reductions_ = Reductions::kAuto;
 };
 TORCH_MODULE(PolicyValueNet);
 

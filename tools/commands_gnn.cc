@@ -45,9 +45,6 @@ int run_bench_gnn(BenchGnnFlags& f) {
                         {"batch_build_cached_ms", r.batch_build_cached_ms},
                         {"batch_forward_ms", r.batch_forward_ms},
                         {"batch_forward_backward_ms", r.batch_forward_backward_ms},
-                        {"other_reductions", r.other_reductions},
-                        {"other_forward_ms", r.other_forward_ms},
-                        {"other_forward_backward_ms", r.other_forward_backward_ms},
                         {"checksum", r.checksum}};
     std::printf("%s\n", j.dump().c_str());
     return 0;
@@ -64,8 +61,6 @@ int run_bench_gnn(BenchGnnFlags& f) {
              "per state), {:.2f} ms forward + backward\n",
              o.batch, r.batch_build_ms, r.batch_build_cached_ms, r.batch_forward_ms, r.batch_forward_ms / o.batch,
              r.batch_forward_backward_ms);
-  fmt::print("  with {} reductions: {:.2f} ms forward, {:.2f} ms forward + backward\n", r.other_reductions,
-             r.other_forward_ms, r.other_forward_backward_ms);
   return 0;
 }
 
