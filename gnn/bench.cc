@@ -87,6 +87,14 @@ void time_network(const BenchOptions& o, PolicyValueNet& net, const StaticFeatur
     r.checksum += out.value.sum().item<double>();
   });
   r.batch_forward_backward_ms = forward_backward_ms(o, net, batch, r.checksum);
+  r.batch_trunk_ms = time_ms(o.seconds, 3, [&] { r.checksum += net->trunk(batch).sum().item<double>(); });
+  torch::AutoGradMode grad(true);
+  r.batch_trunk_backward_ms = time_ms(o.seconds, 3, [&] {
+    net->zero_grad();
+    torch::Tensor loss = net->trunk(batch).square().mean();
+    loss.backward();
+    r.checksum += loss.item<double>();
+  });
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ struct BenchResult {
   double static_features_ms = 0, single_features_ms = 0, single_forward_ms = 0;
   double batch_build_ms = 0, batch_forward_ms = 0, batch_forward_backward_ms = 0;
   double batch_build_cached_ms = 0;  // the same batch through a StaticTensorCache
+  double batch_trunk_ms = 0, batch_trunk_backward_ms = 0;  // the graph network alone (both heads left out)
   double checksum = 0;  // of the outputs, so that nothing is optimised away
 };
 

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -63,7 +62,7 @@ double standardized(const RewardStats& st, double reward) { return (reward - st.
 }  // namespace
 
 PpoLearner::PpoLearner(gnn::PolicyValueNet net, const PpoConfig& config, torch::Device device)
-    : net_(std::move(net)), config_(config), device_(device), kl_beta_(config.kl_beta), prefetch_(!device.is_cpu()) {
+    : net_(std::move(net)), config_(config), device_(device), kl_beta_(config.kl_beta) {
   net_->to(device_);
   optimizer_ = std::make_unique<torch::optim::Adam>(
       net_->parameters(), torch::optim::AdamOptions(config_.learning_rate).eps(config_.adam_eps));
@@ -309,13 +308,9 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
     if (rhi > rlo) p.replayed = make_minibatch(tasks, r.episodes, r.samples, replayed, replay_order[epoch], rlo, rhi);
     return p;
   };
-  const int64_t total_steps = config_.epochs * minibatches;
-  std::future<Prepared> ahead;
-  for (int64_t k = 0; k < total_steps; ++k) {
-    Prepared p = ahead.valid() ? ahead.get() : prepare(k);
-    if (prefetch_ && k + 1 < total_steps) ahead = std::async(std::launch::async, prepare, k + 1);
-    minibatch_step(p, stats);
-  }
+  // (Building step k + 1's tensors on a second thread during step k was measured on the
+  // H200 and gained nothing: the learner is bound by the network's own GPU time.)
+  for (int64_t k = 0; k < config_.epochs * minibatches; ++k) minibatch_step(prepare(k), stats);
   const double steps = static_cast<double>(stats.gradient_steps);
   stats.policy_loss /= steps;
   stats.value_loss /= steps;

@@ -81,12 +81,6 @@ class PpoLearner {
   // the rounding of the reduction. Self-imitation is not supported across ranks.
   void set_communicator(Communicator* comm) { comm_ = comm; }
 
-  // Whether the next minibatch's tensors are built on a second thread while the current one
-  // is differentiated. On by default off the CPU, where the host's batch building otherwise
-  // leaves the GPU idle; off on the CPU, where the two would share the cores. The update is
-  // the same either way, bit for bit.
-  void set_prefetch(bool on) { prefetch_ = on; }
-
   gnn::PolicyValueNet net() const { return net_; }
   int64_t version() const { return version_; }
   double kl_beta() const { return kl_beta_; }
@@ -178,7 +172,6 @@ class PpoLearner {
   std::map<std::string, RewardStats> reward_stats_;  // by task label
   std::map<std::string, std::vector<Episode>> elite_;  // by task label, best first
   Communicator* comm_ = nullptr;
-  bool prefetch_ = false;
   // During update() on a GPU: the tasks' static graph rows on the device.
   std::unique_ptr<gnn::StaticTensorCache> cache_;
 };

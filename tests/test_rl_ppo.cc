@@ -145,38 +145,6 @@ TEST(RlPpo, ShapedUpdatesRunWithSelfImitationAndResume) {
   EXPECT_EQ(other.state_json(), learner.state_json());  // the kept step rewards come back
 }
 
-TEST(RlPpo, BuildingTheNextMinibatchAheadChangesNothing) {
-  EnvOptions eo;
-  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
-  PpoConfig pc = small_config().ppo;
-  pc.minibatch = 4;  // several steps an epoch, so that most are built ahead
-  pc.self_imitation_coef = 0.5;  // and the replayed minibatches with them
-  std::vector<std::vector<torch::Tensor>> weights;
-  std::vector<std::string> stats;
-  for (bool ahead : {false, true}) {
-    torch::manual_seed(11);
-    gnn::PolicyValueNet net(small_config().gnn);
-    PpoLearner learner(net, pc, torch::kCPU);
-    learner.set_prefetch(ahead);
-    Collector c({task.get()}, 1, 1);
-    std::string s;
-    for (int it = 0; it < 3; ++it) {
-      auto eps = c.run(*net, torch::kCPU, learner.version(),
-                       {{0, 1u + it, false, 1e300}, {0, 7u + it, false, 1e300}, {0, 9u + it, false, 1e300}});
-      const UpdateStats u = learner.update({task.get()}, eps, 5 + it, 0.0);
-      EXPECT_EQ(u.gradient_steps, pc.epochs * 3);  // 9 samples in minibatches of 3
-      s += fmt::format("{} {} {} {} {} {};", u.policy_loss, u.value_loss, u.entropy, u.approx_kl, u.clip_fraction,
-                       u.grad_norm);
-    }
-    stats.push_back(s);
-    weights.emplace_back();
-    for (const auto& p : net->parameters()) weights.back().push_back(p.detach().clone());
-  }
-  EXPECT_EQ(stats[0], stats[1]);
-  ASSERT_EQ(weights[0].size(), weights[1].size());
-  for (size_t i = 0; i < weights[0].size(); ++i) EXPECT_TRUE(torch::equal(weights[0][i], weights[1][i])) << i;
-}
-
 TEST(RlPpo, SelfImitationKeepsEachNetlistsBestDistinctEpisodes) {
   EnvOptions eo;
   auto task = make_task(kTinyNetlist, kTinyPlc, eo);

@@ -45,6 +45,8 @@ int run_bench_gnn(BenchGnnFlags& f) {
                         {"batch_build_cached_ms", r.batch_build_cached_ms},
                         {"batch_forward_ms", r.batch_forward_ms},
                         {"batch_forward_backward_ms", r.batch_forward_backward_ms},
+                        {"batch_trunk_ms", r.batch_trunk_ms},
+                        {"batch_trunk_backward_ms", r.batch_trunk_backward_ms},
                         {"checksum", r.checksum}};
     std::printf("%s\n", j.dump().c_str());
     return 0;
@@ -61,6 +63,8 @@ int run_bench_gnn(BenchGnnFlags& f) {
              "per state), {:.2f} ms forward + backward\n",
              o.batch, r.batch_build_ms, r.batch_build_cached_ms, r.batch_forward_ms, r.batch_forward_ms / o.batch,
              r.batch_forward_backward_ms);
+  fmt::print("  graph trunk alone: {:.2f} ms forward, {:.2f} ms forward + backward\n", r.batch_trunk_ms,
+             r.batch_trunk_backward_ms);
   return 0;
 }
 
