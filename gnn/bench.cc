@@ -4,6 +4,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include "cost/design.h"
 #include "gnn/features.h"
@@ -95,6 +96,10 @@ void time_network(const BenchOptions& o, PolicyValueNet& net, const StaticFeatur
     loss.backward();
     r.checksum += loss.item<double>();
   });
+  if (!o.trace.empty()) {
+    torch::autograd::profiler::RecordProfile profile(o.trace);
+    forward_backward_ms(BenchOptions{.seconds = 0}, net, batch, r.checksum);
+  }
 }
 
 }  // namespace

@@ -18,6 +18,10 @@ struct BenchOptions {
   double seconds = 1;            // time to spend
   unsigned seed = 1;             // weights and the random episode
   bool keep_freed_memory = true;  // see keep_freed_host_memory (gnn/model.h)
+  // When set: one more forward + backward of the batch under LibTorch's profiler, its
+  // operations written there as a Chrome trace (with CUDA_LAUNCH_BLOCKING=1 a GPU
+  // operation's span is its kernel time).
+  std::string trace;
   GnnConfig config;
 };
 

@@ -33,7 +33,14 @@ bool use_loops(const torch::Tensor& src, const torch::Tensor& index) {
 }
 
 torch::Tensor gather_rows_raw(const torch::Tensor& src, const torch::Tensor& index) {
-  if (!use_loops(src, index)) return src.index_select(0, index);
+  if (!use_loops(src, index)) {
+    // On CUDA (LibTorch 2.11, H200) index_select of 4.9M rows of 8 floats takes 2.95 ms, as
+    // do gather, embedding and advanced indexing; `take` of the rows' flat element indices
+    // takes 0.33 ms and copies the same values.
+    if (src.dim() != 2 || index.dim() != 1) return src.index_select(0, index);
+    const int64_t d = src.size(1);
+    return src.contiguous().view({-1}).take(index.unsqueeze(1) * d + torch::arange(d, index.options()));
+  }
   const torch::Tensor s = src.contiguous(), idx = index.contiguous();
   const int64_t n = s.size(0), d = s.size(1), e = idx.size(0);
   torch::Tensor out = torch::empty({e, d}, s.options());

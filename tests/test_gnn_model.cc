@@ -247,6 +247,15 @@ TEST(GnnModel, RowGatherAndSumMatchIndexSelectAndIndexAddWithGradients) {
   const torch::Tensor ge_ref =
       torch::autograd::grad({(torch::zeros({6, 3}).index_add(0, index, edges) * down).sum()}, {edges})[0];
   EXPECT_LE(max_abs_diff(ge, ge_ref), 1e-6);
+
+  // The path of devices other than the CPU's (flat element indices through `take`), which
+  // the CPU takes for other types: the same rows exactly, and the same row sums backward.
+  const torch::Tensor wide = torch::randn({6, 5}, torch::dtype(torch::kFloat64).requires_grad(true));
+  const torch::Tensor gw = gather_rows(wide, index);
+  EXPECT_TRUE(torch::equal(gw, wide.index_select(0, index)));
+  const torch::Tensor up64 = torch::randn({40, 5}, torch::kFloat64);
+  const torch::Tensor gw_grad = torch::autograd::grad({(gw * up64).sum()}, {wide})[0];
+  EXPECT_LE(max_abs_diff(gw_grad, torch::zeros({6, 5}, torch::kFloat64).index_add(0, index, up64)), 1e-12);
 }
 
 TEST(GnnModel, ParameterCountFollowsTheConfiguration) {

@@ -90,6 +90,7 @@ void add_bench_gnn(CLI::App& app, Run& chosen) {
   cmd->add_flag("!--no-cost-maps", o.config.cost_maps, "A network without the cost maps (as before they existed)");
   cmd->add_flag("--default-malloc", f->default_malloc,
                 "Leave glibc's allocator as it is (by default freed memory is kept for reuse)");
+  cmd->add_option("--trace", o.trace, "Write one more forward + backward's operations here (Chrome trace JSON)");
   cmd->add_flag("--json", f->json, "Print one JSON object");
   f->cost.add_to(*cmd);
   cmd->callback([f, &chosen] { chosen = [f] { return run_bench_gnn(*f); }; });
