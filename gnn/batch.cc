@@ -22,6 +22,8 @@ GraphBatch GraphBatch::to(torch::Device device) const {
   b.current = current.to(device);
   b.mask = mask.to(device);
   if (cost_maps.defined()) b.cost_maps = cost_maps.to(device);
+  b.uniform_nodes = uniform_nodes;
+  b.uniform_edges = uniform_edges;
   return b;
 }
 
@@ -52,6 +54,18 @@ std::pair<int64_t, int64_t> check_states(const std::vector<StateRef>& states, in
     E += sf.num_edges();
   }
   return {N, E};
+}
+
+// GraphBatch::uniform_nodes and uniform_edges.
+void set_uniform(GraphBatch& b, const std::vector<StateRef>& states) {
+  const StaticFeatures& first = *states[0].netlist;
+  bool nodes = true, edges = true;
+  for (const StateRef& s : states) {
+    nodes = nodes && s.netlist->num_nodes == first.num_nodes;
+    edges = edges && s.netlist->num_edges() == first.num_edges();
+  }
+  b.uniform_nodes = nodes ? first.num_nodes : 0;
+  b.uniform_edges = edges ? first.num_edges() : 0;
 }
 
 // The batch's tensors on the host, uninitialised but for the all-false mask.
@@ -132,6 +146,7 @@ GraphBatch make_batch(const std::vector<StateRef>& states, int grid, torch::Devi
     node0 += states[g].netlist->num_nodes;
     edge0 += states[g].netlist->num_edges();
   }
+  set_uniform(b, states);
   return device.is_cpu() ? b : b.to(device);
 }
 
@@ -243,6 +258,7 @@ GraphBatch make_batch(const std::vector<StateRef>& states, StaticTensorCache& ca
                       .index_put_({at}, values.to(device))
                       .view({B, kCostMapChannels, grid, grid});
   }
+  set_uniform(b, states);
   return b;
 }
 

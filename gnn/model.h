@@ -40,6 +40,10 @@ struct GraphBatch {
   // [B, kCostMapChannels, G, G] float, zero in the padding; undefined unless every state
   // brought its cost maps.
   torch::Tensor cost_maps;
+  // The nodes (edges) of every graph when all graphs have as many, else 0: per-graph
+  // reductions then run over a [B, n, ...] view instead of scattering by graph index. Only
+  // for rows in graph order, as make_batch builds them.
+  int64_t uniform_nodes = 0, uniform_edges = 0;
 
   int64_t num_graphs() const { return metadata.size(0); }
   GraphBatch to(torch::Device device) const;

@@ -137,6 +137,7 @@ GraphBatch permuted(const GraphBatch& b, uint64_t seed) {
   const torch::Tensor eperm = torch::randperm(E, torch::kInt64);
   const torch::Tensor flip = torch::rand({E}) < 0.5;
   GraphBatch p = b;
+  p.uniform_nodes = p.uniform_edges = 0;  // rows no longer in graph order
   p.node_features = b.node_features.index_select(0, perm);
   p.node_graph = b.node_graph.index_select(0, perm);
   p.node_degree = b.node_degree.index_select(0, perm);
@@ -226,6 +227,42 @@ TEST(GnnModel, GradientsReachEveryParameter) {
   // cost-map mixing and output convolutions, 3 value layers: a weight and a bias each, but
   // the key projection and the output convolution have no bias.
   EXPECT_EQ(checked, 2 * (2 + 3 + 3 + 1 + 2 + 2 + 3) - 2);
+}
+
+TEST(GnnModel, GraphsOfOneSizeReduceOverAViewAsTheScatterDoes) {
+  torch::manual_seed(13);
+  auto cases = sample_cases();
+  const GnnConfig config = small_config();
+  PolicyValueNet net(config);
+  const std::vector<StateRef> one{cases[0]->ref(), cases[0]->ref(), cases[0]->ref()};
+  const GraphBatch uniform = make_batch(one, config.grid, torch::kCPU);
+  ASSERT_EQ(uniform.uniform_nodes, cases[0]->ref().netlist->num_nodes);
+  ASSERT_EQ(uniform.uniform_edges, cases[0]->ref().netlist->num_edges());
+  GraphBatch scattered = uniform;
+  scattered.uniform_nodes = scattered.uniform_edges = 0;
+  const torch::Tensor actions = uniform.mask.to(torch::kFloat).multinomial(1);
+  std::vector<PolicyOutput> outs;
+  std::vector<std::vector<torch::Tensor>> grads;
+  for (const GraphBatch* b : std::vector<const GraphBatch*>{&uniform, &scattered}) {
+    net->zero_grad();
+    outs.push_back(net->forward(*b));
+    (-outs.back().log_probs.gather(1, actions).mean() + outs.back().value.square().mean()).backward();
+    grads.emplace_back();
+    for (const auto& p : net->parameters()) grads.back().push_back(p.grad().clone());
+  }
+  // On the CPU the maxima are the same values and the sums the same loops: equal bit for bit.
+  EXPECT_TRUE(torch::equal(outs[0].log_probs, outs[1].log_probs));
+  EXPECT_TRUE(torch::equal(outs[0].value, outs[1].value));
+  for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_TRUE(torch::equal(grads[0][i], grads[1][i])) << i;
+  // A batch of different netlists has no uniform size.
+  std::vector<StateRef> mixed;
+  for (const auto& c : cases) mixed.push_back(c->ref());
+  const GraphBatch m = make_batch(mixed, config.grid, torch::kCPU);
+  EXPECT_EQ(m.uniform_nodes, 0);
+  EXPECT_EQ(m.uniform_edges, 0);
+  StaticTensorCache cache(config.grid, torch::kCPU);
+  EXPECT_EQ(make_batch(one, cache).uniform_edges, uniform.uniform_edges);
+  EXPECT_EQ(make_batch(mixed, cache).uniform_nodes, 0);
 }
 
 TEST(GnnModel, RowGatherAndSumMatchIndexSelectAndIndexAddWithGradients) {
