@@ -25,8 +25,8 @@ constexpr int kCostMixChannels = 8;
 // LibTorch 1.13's index_add on 2-D tensors adds one row slice at a time (~30 ns a row),
 // and index_put_ with accumulation takes atomics when it has two threads. For 9,576 rows
 // of 8 floats the loop takes 15 us, index_add 295 us, index_put_ 51 us on one thread and
-// 573 us on two; the loop also gives the same sums whatever the thread count. On CUDA the
-// library kernels are the right tools.
+// 573 us on two; the loop also gives the same sums whatever the thread count. Other devices
+// take the library's kernels (gathers through `take`, see gather_rows_raw).
 bool use_loops(const torch::Tensor& src, const torch::Tensor& index) {
   return src.device().is_cpu() && src.scalar_type() == torch::kFloat32 && src.dim() == 2 &&
          index.scalar_type() == torch::kInt64 && index.dim() == 1;
