@@ -8,6 +8,7 @@
 #include "cluster/grid.h"
 #include "netlists/io.h"
 #include "netlists/netlist_reader.h"
+#include "netlists/netlist_writer.h"
 #include "netlists/plc.h"
 #include "netlists/timing.h"
 
@@ -55,7 +56,7 @@ ClusterReport cluster_to_folder(const ClusterJob& job) {
   const std::vector<std::string> comment = {
       fmt::format("Clustered by {}: {} standard cells into {} soft macros", how, flat.stdcells.size(),
                   r.clustering.count),
-      fmt::format("FP bbox: {{0.0 0.0 {} {}}}", format_double(params.width), format_double(params.height))};
+      fp_bbox_comment(params.width, params.height)};
   const std::string text = clustered_netlist_text(flat, r.clustering, params, o.bloating_ratio, comment);
   std::filesystem::create_directories(job.out);
   r.netlist_path = job.out + "/netlist.pb.txt.gz";

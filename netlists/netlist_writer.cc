@@ -40,6 +40,10 @@ void NetlistTextWriter::s(const char* key, const std::string& v) {
 }
 void NetlistTextWriter::end() { out += "}\n"; }
 
+std::string fp_bbox_comment(double width, double height) {
+  return fmt::format("FP bbox: {{0.0 0.0}} {{{} {}}}", netlist_number(width), netlist_number(height));
+}
+
 std::string format_netlist(const Netlist& nl, const std::vector<std::string>& comment) {
   const int32_t n = nl.num_nodes();
   std::vector<int32_t> driven(n, -1);
@@ -49,8 +53,7 @@ std::string format_netlist(const Netlist& nl, const std::vector<std::string>& co
   w.out.reserve(static_cast<size_t>(n) * 160 + 4096);
   for (const std::string& line : comment) w.comment(line);
   const bool canvas = nl.fp_width && nl.fp_height;
-  if (canvas) w.comment(fmt::format("FP bbox: {{0.0 0.0}} {{{} {}}}", netlist_number(*nl.fp_width),
-                                    netlist_number(*nl.fp_height)));
+  if (canvas) w.comment(fp_bbox_comment(*nl.fp_width, *nl.fp_height));
   if (!nl.block_name.empty()) w.comment("Block : " + nl.block_name);
   for (const Blockage& b : nl.blockages) w.comment(format_blockage_line(b));
   if (nl.soft_macro_area_bloating_ratio != 0) {

@@ -27,6 +27,9 @@ struct NetlistTextWriter {
 // added to an integer so that it reads as a float.
 std::string netlist_number(double v);
 
+// The header comment (without '#') that gives the reader a netlist's canvas.
+std::string fp_bbox_comment(double width, double height);
+
 // The whole netlist as text: `comment` lines (without '#') first, then the header lines
 // the reader takes back (FP bbox when the netlist has one, Block when named, blockages),
 // __metadata__ when the bloating ratio is set, then every node. Reading the text back

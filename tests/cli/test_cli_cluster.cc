@@ -73,6 +73,10 @@ TEST(ClusterCommand, FloorplanWithoutGridGetsTheChosenGrid) {
   const Netlist nl = read_netlist(dir + "/out/netlist.pb.txt.gz");
   EXPECT_EQ(nl.stdcells.size(), 0u);
   EXPECT_GE(nl.soft_macros.size(), 1u);
+  // The netlist carries its canvas too, so that it reads right without the .plc.
+  ASSERT_TRUE(nl.fp_width && nl.fp_height);
+  EXPECT_EQ(*nl.fp_width, 100.0);
+  EXPECT_EQ(*nl.fp_height, 100.0);
 }
 
 // --- Flat Ariane133 NG45 with METIS ----------------------------------------------------
