@@ -1,6 +1,8 @@
 #include "gnn/bench.h"
 
 #include <chrono>
+#include <filesystem>
+#include <sstream>
 #include <random>
 
 #include <fmt/format.h>
@@ -9,6 +11,7 @@
 #include "cost/design.h"
 #include "gnn/features.h"
 #include "gnn/model.h"
+#include "netlists/io.h"
 #include "netlists/timing.h"
 #include "placer/env.h"
 
@@ -97,8 +100,12 @@ void time_network(const BenchOptions& o, PolicyValueNet& net, const StaticFeatur
     r.checksum += loss.item<double>();
   });
   if (!o.trace.empty()) {
-    torch::autograd::profiler::RecordProfile profile(o.trace);
-    forward_backward_ms(BenchOptions{.seconds = 0}, net, batch, r.checksum);
+    std::ostringstream trace;
+    {
+      torch::autograd::profiler::RecordProfile profile(trace);
+      forward_backward_ms(BenchOptions{.seconds = 0}, net, batch, r.checksum);
+    }
+    write_file_atomic(o.trace, trace.str());
   }
 }
 
@@ -106,6 +113,12 @@ void time_network(const BenchOptions& o, PolicyValueNet& net, const StaticFeatur
 
 BenchResult bench(const BenchOptions& o) {
   o.config.validate();
+  if (!o.trace.empty()) {
+    // Before the timings, not after them.
+    const std::filesystem::path dir = std::filesystem::absolute(o.trace).parent_path();
+    if (!std::filesystem::is_directory(dir))
+      throw InputError(fmt::format("{}: cannot write the trace: no directory {}", o.trace, dir.string()));
+  }
   if (o.keep_freed_memory) keep_freed_host_memory();
   torch::set_num_threads(o.threads);
   const torch::Device device(o.device);

@@ -43,5 +43,25 @@ TEST(GnnCommand, RlplaceRunsTheTorchCommandsThroughItsCompanion) {
   EXPECT_EQ(j["graph_nodes"].get<int>(), 5);
 }
 
+// --trace writes one forward + backward's operations as a Chrome trace; a path it cannot
+// write is a one-line error before any timing.
+TEST(GnnCommand, TraceIsWrittenOrRefusedAtOnce) {
+  const std::string dir = test::temp_dir("gnn_trace");
+  const std::string args = " --seconds 0.1 --batch 2 --grid 32 --netlist " +
+                           test::data("netlists/data/ct_samples/sample_clustered/netlist.pb.txt") + " --plc " +
+                           test::data("netlists/data/ct_samples/sample_clustered/initial.plc");
+  std::string output;
+  ASSERT_EQ(test::run_rlplace("bench gnn --json --trace " + dir + "/t.json" + args, output), 0) << output;
+  const auto trace = nlohmann::json::parse(read_file(dir + "/t.json"));
+  const auto& events = trace.is_object() ? trace["traceEvents"] : trace;
+  ASSERT_TRUE(events.is_array());
+  bool backward = false;
+  for (const auto& e : events) backward = backward || e.value("name", "").find("Backward") != std::string::npos;
+  EXPECT_TRUE(backward);
+  EXPECT_NE(test::run_rlplace("bench gnn --trace " + dir + "/no/such/t.json" + args, output), 0);
+  EXPECT_NE(output.find(dir + "/no/such/t.json: cannot write the trace"), std::string::npos) << output;
+  EXPECT_EQ(output.find("graph "), std::string::npos) << output;  // refused before the timings
+}
+
 }  // namespace
 }  // namespace rlplace::gnn
