@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <filesystem>
-#include <sstream>
 #include <random>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -54,7 +54,6 @@ std::vector<DynamicFeatures> random_states(const BenchOptions& o, const StaticFe
 }
 
 // A PPO-style update touches both heads: forward and backward of the batch.
-// One PPO-like step: both heads' losses, backward.
 void forward_backward(PolicyValueNet& net, const GraphBatch& batch, const torch::Tensor& actions, double& sink) {
   net->zero_grad();
   PolicyOutput out = net->forward(batch);

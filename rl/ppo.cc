@@ -281,36 +281,28 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
   std::mt19937_64 replay_rng(mix_seed(seed, 0x5e1f));
   const int64_t n = stats.samples, nr = static_cast<int64_t>(r.samples.size());
   const int64_t minibatches = std::max<int64_t>(1, (n + config_.minibatch - 1) / config_.minibatch);
-  // Every epoch's order is drawn first, so that a minibatch can be built ahead of its step.
-  std::vector<std::vector<int>> order(config_.epochs), replay_order(config_.epochs);
-  std::vector<int> index(lay.all->size());
-  for (int epoch = 0; epoch < config_.epochs; ++epoch) {
-    std::iota(index.begin(), index.end(), 0);
-    std::shuffle(index.begin(), index.end(), rng);
-    std::shuffle(r.index.begin(), r.index.end(), replay_rng);
-    order[epoch] = index;
-    replay_order[epoch] = r.index;
-  }
   Layout replayed;
   if (nr > 0) {
     replayed.all = &r.samples;
     replayed.task = sample_tasks(r.episodes, r.samples);
     replayed.mine = nr;
   }
-  // Step k of epoch k / minibatches. Nearly equal minibatches rather than a runt at the end;
-  // the replayed steps are spread over them, each once an epoch.
-  auto prepare = [&](int64_t k) {
-    const int epoch = static_cast<int>(k / minibatches);
-    const int64_t mb = k % minibatches;
-    Prepared p;
-    p.m = make_minibatch(tasks, episodes, samples, lay, order[epoch], n * mb / minibatches, n * (mb + 1) / minibatches);
-    const int64_t rlo = nr * mb / minibatches, rhi = nr * (mb + 1) / minibatches;
-    if (rhi > rlo) p.replayed = make_minibatch(tasks, r.episodes, r.samples, replayed, replay_order[epoch], rlo, rhi);
-    return p;
-  };
-  // (Building step k + 1's tensors on a second thread during step k was measured on the
-  // H200 and gained nothing: the learner is bound by the network's own GPU time.)
-  for (int64_t k = 0; k < config_.epochs * minibatches; ++k) minibatch_step(prepare(k), stats);
+  std::vector<int> index(lay.all->size());
+  for (int epoch = 0; epoch < config_.epochs; ++epoch) {
+    std::iota(index.begin(), index.end(), 0);
+    std::shuffle(index.begin(), index.end(), rng);
+    std::shuffle(r.index.begin(), r.index.end(), replay_rng);
+    // Nearly equal minibatches rather than a runt at the end; the replayed steps are spread
+    // over them, each once an epoch. (Building the next minibatch on a second thread during
+    // a step was measured on the H200 and not kept: docs/benchmarks.md.)
+    for (int64_t mb = 0; mb < minibatches; ++mb) {
+      Prepared p;
+      p.m = make_minibatch(tasks, episodes, samples, lay, index, n * mb / minibatches, n * (mb + 1) / minibatches);
+      const int64_t rlo = nr * mb / minibatches, rhi = nr * (mb + 1) / minibatches;
+      if (rhi > rlo) p.replayed = make_minibatch(tasks, r.episodes, r.samples, replayed, r.index, rlo, rhi);
+      minibatch_step(p, stats);
+    }
+  }
   const double steps = static_cast<double>(stats.gradient_steps);
   stats.policy_loss /= steps;
   stats.value_loss /= steps;
