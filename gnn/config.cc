@@ -16,6 +16,7 @@ void GnnConfig::validate() const {
   if (layers < 1) bad(fmt::format("layers must be at least 1 (got {})", layers));
   if (grid < 8 || (grid & (grid - 1)) != 0)
     bad(fmt::format("grid must be 8 times a power of two: 8, 16, 32, 64, 128, ... (got {})", grid));
+  if (greedy_prior && !cost_maps) bad("greedy_prior needs cost_maps");
   if (policy_channels < 1) bad(fmt::format("policy_channels must be at least 1 (got {})", policy_channels));
   for (int h : value_hidden)
     if (h < 1) bad(fmt::format("value_hidden widths must be at least 1 (got {})", h));
@@ -27,7 +28,8 @@ std::string GnnConfig::to_json() const {
                       {"grid", grid},
                       {"policy_channels", policy_channels},
                       {"value_hidden", value_hidden},
-                      {"cost_maps", cost_maps}};
+                      {"cost_maps", cost_maps},
+                      {"greedy_prior", greedy_prior}};
   return j.dump();
 }
 
@@ -40,7 +42,8 @@ GnnConfig GnnConfig::from_json(const std::string& text) {
   }
   if (!j.is_object()) throw std::invalid_argument("GNN config: not a JSON object");
   GnnConfig c;
-  const std::vector<std::string> keys = {"node_dim", "layers", "grid", "policy_channels", "value_hidden", "cost_maps"};
+  const std::vector<std::string> keys = {"node_dim", "layers", "grid", "policy_channels", "value_hidden", "cost_maps",
+                                        "greedy_prior"};
   for (const auto& [key, value] : j.items())
     if (std::find(keys.begin(), keys.end(), key) == keys.end())
       throw std::invalid_argument(fmt::format("GNN config: unknown field '{}'", key));
@@ -66,6 +69,11 @@ GnnConfig GnnConfig::from_json(const std::string& text) {
   if (j.contains("cost_maps")) {
     if (!j.at("cost_maps").is_boolean()) throw std::invalid_argument("GNN config: cost_maps must be true or false");
     c.cost_maps = j.at("cost_maps").get<bool>();
+  }
+  c.greedy_prior = false;  // absent: a network from before the prior
+  if (j.contains("greedy_prior")) {
+    if (!j.at("greedy_prior").is_boolean()) throw std::invalid_argument("GNN config: greedy_prior must be true or false");
+    c.greedy_prior = j.at("greedy_prior").get<bool>();
   }
   c.validate();
   return c;

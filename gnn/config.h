@@ -17,6 +17,11 @@ struct GnnConfig {
   // would cost on each cell). Checkpoints written before the maps existed lack the field
   // and load with it off.
   bool cost_maps = true;
+  // The policy's logits add -softplus(gate(trunk)) times the proxy map (channel 3): a
+  // network whose learned logits are still zero, as a new one's are, decodes the greedy
+  // placer's placement, and training learns where to depart from it and, through the
+  // gate, how far to trust it on a chip. Needs cost_maps; absent in older checkpoints (off).
+  bool greedy_prior = false;
 
   // Throws std::invalid_argument naming the bad field. The policy head doubles 8 x 8 up
   // to G x G, so G must be 8 times a power of two.

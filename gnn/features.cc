@@ -194,7 +194,7 @@ void dynamic_features(const StaticFeatures& sf, const Placement& p, int32_t curr
     out.mask = mask;
 }
 
-void dynamic_features(const StaticFeatures& sf, const PlacementEnv& env, DynamicFeatures& out, bool cost_maps) {
+void dynamic_features(const StaticFeatures& sf, PlacementEnv& env, DynamicFeatures& out, bool cost_maps) {
   dynamic_features(sf, env.placement(), env.current(), env.mask(), out);
   if (cost_maps) env.cost_maps(out.cost_map);
 }

@@ -79,6 +79,6 @@ void dynamic_features(const StaticFeatures& sf, const Placement& placement, int3
                       const std::vector<uint8_t>& mask, DynamicFeatures& out);
 // From an environment, with its cost maps unless `cost_maps` is false (for networks that
 // do not read them: computing them is most of the features' time on small grids).
-void dynamic_features(const StaticFeatures& sf, const PlacementEnv& env, DynamicFeatures& out, bool cost_maps = true);
+void dynamic_features(const StaticFeatures& sf, PlacementEnv& env, DynamicFeatures& out, bool cost_maps = true);
 
 }  // namespace rlplace::gnn

@@ -20,6 +20,9 @@ namespace {
 constexpr int kPolicyBase = 8;
 // Per-cell features the cost maps are mixed into.
 constexpr int kCostMixChannels = 8;
+// The greedy prior's starting weight on the proxy map (scaled to [0, 1] over the feasible
+// cells): a cell a tenth of the way from the best to the worst starts e^-1 as likely.
+constexpr double kPriorStart = 10.0;
 
 // The row gathers and row sums, without autograd. On the CPU they are plain serial loops:
 // LibTorch 1.13's index_add on 2-D tensors adds one row slice at a time (~30 ns a row),
@@ -175,9 +178,19 @@ PolicyValueNetImpl::PolicyValueNetImpl(const GnnConfig& config) : config_(config
   }
   if (config_.cost_maps) {
     cost_mix_ = register_module(
-        "cost_mix", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels + kCostMapChannels, kCostMixChannels, 3).padding(1)));
+        "cost_mix", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels + map_channels(), kCostMixChannels, 3).padding(1)));
     cost_out_ = register_module("cost_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(kCostMixChannels, 1, 1).bias(false)));
-  } else {
+  }
+  if (config_.greedy_prior) {
+    prior_gate_ = register_module("prior_gate", torch::nn::Linear(config_.trunk_dim(), 1));
+    // A new network is the greedy placer: no learned logits yet, the same trust on every
+    // chip. Training moves both.
+    torch::NoGradGuard no_grad;
+    cost_out_->weight.zero_();
+    prior_gate_->weight.zero_();
+    prior_gate_->bias.fill_(std::log(std::expm1(kPriorStart)));  // softplus^-1
+  }
+  if (!config_.cost_maps) {
     policy_out_ = register_module("policy_out", torch::nn::ConvTranspose2d(
                                                     torch::nn::ConvTranspose2dOptions(channels, 1, 3).stride(1).padding(1).bias(false)));
   }
@@ -268,8 +281,12 @@ torch::Tensor PolicyValueNetImpl::policy_logits(const torch::Tensor& t, const Gr
     TORCH_CHECK(b.cost_maps.defined(), "GraphBatch: this network reads cost maps and the batch has none");
     TORCH_CHECK(b.cost_maps.size(0) == B && b.cost_maps.size(2) == config_.grid, "GraphBatch: cost_maps must be [B, ",
                 kCostMapChannels, ", ", config_.grid, ", ", config_.grid, "]");
-    x = torch::relu(cost_mix_->forward(torch::cat({x, b.cost_maps}, 1)));
-    x = cost_out_->forward(x);  // [B, 1, G, G]
+    const torch::Tensor maps = b.cost_maps.narrow(1, 0, map_channels());
+    x = cost_out_->forward(torch::relu(cost_mix_->forward(torch::cat({x, maps}, 1))));  // [B, 1, G, G]
+    if (config_.greedy_prior) {
+      const torch::Tensor trust = torch::softplus(prior_gate_->forward(t)).view({B, 1, 1, 1});
+      x = x - trust * b.cost_maps.narrow(1, kProxyChannel, 1);
+    }
   } else {
     x = policy_out_->forward(x);  // [B, 1, G, G]
   }

@@ -49,9 +49,37 @@ void window_means(const std::vector<double>& grid, int rows, int cols, int kr, i
   }
 }
 
+// Min-max scaling over the feasible cells: 0 on the best, 1 on the worst and elsewhere.
+void scale_feasible(const std::vector<uint8_t>& mask, int n, const auto& value, float* out) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (int i = 0; i < n; ++i)
+    if (mask[i]) lo = std::min(lo, value(i)), hi = std::max(hi, value(i));
+  const double span = hi > lo ? hi - lo : 1.0;
+  for (int i = 0; i < n; ++i) out[i] = mask[i] ? static_cast<float>((value(i) - lo) / span) : 1.f;
+}
+
 }  // namespace
 
-void CostMapper::compute(const Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+void proxy_on_cells(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+                    std::vector<double>& out) {
+  const int cols = cells.cols();
+  out.assign(mask.size(), std::numeric_limits<double>::infinity());
+  bool placed = false;
+  for (int cell = 0; cell < static_cast<int>(mask.size()); ++cell) {
+    if (!mask[cell]) continue;
+    const double x = cells.cell_x(cell % cols), y = cells.cell_y(cell / cols);
+    if (!placed) {
+      ev.place(macro, x, y);
+      placed = true;
+    } else {
+      ev.move(macro, x, y);
+    }
+    out[cell] = ev.costs().proxy_cost;
+  }
+  if (placed) ev.unplace(macro);
+}
+
+void CostMapper::compute(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
                          std::vector<float>& out) const {
   const int rows = cells.rows(), cols = cells.cols(), n = rows * cols;
   out.assign(static_cast<size_t>(kCostMapChannels) * n, 0.f);
@@ -91,15 +119,7 @@ void CostMapper::compute(const Evaluator& ev, const CellMask& cells, int32_t mac
       dy_[r] += w * (std::max(by1, y + oy1) - std::min(by0, y + oy0) - (by1 - by0));
     }
   }
-  double lo = inf, hi = -inf;
-  for (int i = 0; i < n; ++i)
-    if (mask[i]) {
-      const double v = dx_[i % cols] + dy_[i / cols];
-      lo = std::min(lo, v), hi = std::max(hi, v);
-    }
-  const double span = hi > lo ? hi - lo : 1.0;
-  for (int i = 0; i < n; ++i)
-    out[i] = mask[i] ? static_cast<float>((dx_[i % cols] + dy_[i / cols] - lo) / span) : 1.f;
+  scale_feasible(mask, n, [&](int i) { return dx_[i % cols] + dy_[i / cols]; }, out.data());
 
   // Density and congestion under the macro's footprint: the cells whose centres it covers.
   // Width and height as given: the flips Circuit Training applies (N, FN, S, FS) keep them.
@@ -110,6 +130,9 @@ void CostMapper::compute(const Evaluator& ev, const CellMask& cells, int32_t mac
   ev.congestion_grids(h, v);
   for (int i = 0; i < n; ++i) h[i] = 0.5 * (h[i] + v[i]);
   window_means(h, rows, cols, kr, kc, out.data() + 2 * n);
+
+  proxy_on_cells(ev, cells, macro, mask, proxy_);
+  scale_feasible(mask, n, [&](int i) { return proxy_[i]; }, out.data() + kProxyChannel * n);
 }
 
 }  // namespace rlplace

@@ -8,7 +8,11 @@
 //      already placed) with the macro's centre on the cell, scaled to [0, 1] over the
 //      feasible cells (0: the best feasible cell, 1: the worst and every infeasible cell);
 //   1  density: the mean density of the grid cells the macro would cover;
-//   2  congestion: the mean of the H and V routing congestion over those cells.
+//   2  congestion: the mean of the H and V routing congestion over those cells;
+//   3  proxy: the exact proxy cost of the partial placement with the macro on the cell,
+//      scaled like channel 0 (0 on the greedy placer's cell). Channels 0-2 are cheap parts
+//      of it; this one is what the greedy placer ranks by, so that a policy adding it to
+//      its logits starts out as the greedy placer and learns where to depart from it.
 // Density and congestion are the evaluator's own per-cell values, clipped to [0, 4].
 #pragma once
 
@@ -20,7 +24,14 @@
 
 namespace rlplace {
 
-inline constexpr int kCostMapChannels = 3;
+inline constexpr int kCostMapChannels = 4;
+inline constexpr int kProxyChannel = 3;
+
+// The proxy cost of the evaluator's placement with `macro` on the centre of each feasible
+// cell (+infinity elsewhere), scored through the evaluator's incremental moves; leaves the
+// macro unplaced.
+void proxy_on_cells(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+                    std::vector<double>& out);
 
 class CostMapper {
  public:
@@ -29,7 +40,9 @@ class CostMapper {
 
   // The maps for `macro` (one of the constructor's) from the evaluator's placement, with
   // `mask` the macro's feasible cells. `out` is resized to kCostMapChannels * cells.
-  void compute(const Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+  // The evaluator is moved through the cells for channel 3 and left as it was (up to
+  // rounding in its running sums, as after any place and unplace).
+  void compute(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
                std::vector<float>& out) const;
 
  private:
@@ -42,7 +55,7 @@ class CostMapper {
   std::vector<int32_t> begin_;    // CSR over the constructor's macros into nets_
   std::vector<MacroNet> nets_;
   std::vector<int32_t> pins_;
-  mutable std::vector<double> dx_, dy_;
+  mutable std::vector<double> dx_, dy_, proxy_;
 };
 
 }  // namespace rlplace

@@ -1,5 +1,7 @@
 #include "placer/placers.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -19,32 +21,12 @@ int random_cell(PlacementEnv& env, std::mt19937_64& rng) {
   return -1;
 }
 
-// Tries the macro on every feasible cell, scoring the partial placement's proxy cost.
+// The cell of least proxy cost for the current macro (the first of equals).
 int greedy_cell(PlacementEnv& env) {
-  Evaluator& ev = env.evaluator();
-  const int32_t m = env.current();
-  const auto& mask = env.mask();
-  const int cols = env.params().cols;
-  double best = std::numeric_limits<double>::infinity();
-  int best_cell = -1;
-  bool placed = false;
-  for (int cell = 0; cell < static_cast<int>(mask.size()); ++cell) {
-    if (!mask[cell]) continue;
-    const double x = env.cells().cell_x(cell % cols), y = env.cells().cell_y(cell / cols);
-    if (!placed) {
-      ev.place(m, x, y);
-      placed = true;
-    } else {
-      ev.move(m, x, y);
-    }
-    const double cost = ev.costs().proxy_cost;
-    if (cost < best) {
-      best = cost;
-      best_cell = cell;
-    }
-  }
-  if (placed) ev.unplace(m);
-  return best_cell;
+  std::vector<double> proxy;
+  proxy_on_cells(env.evaluator(), env.cells(), env.current(), env.mask(), proxy);
+  const auto best = std::min_element(proxy.begin(), proxy.end());
+  return best == proxy.end() || std::isinf(*best) ? -1 : static_cast<int>(best - proxy.begin());
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ TEST(GnnFeatures, DynamicFeaturesFollowThePlacement) {
 
 TEST(GnnFeatures, EnvStepsMarkMacrosPlacedAndMoveTheCurrentNode) {
   Case c(kTiles + "netlist.pb.txt", kTiles + "initial.plc", 0);
-  const PlacementEnv& env = *c.env;
+  PlacementEnv& env = *c.env;
   const int32_t first = env.order()[0];
   const int32_t g = c.features.node_of[first];
   EXPECT_EQ(c.state.current, g);

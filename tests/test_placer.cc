@@ -175,6 +175,20 @@ TEST(CostMaps, MatchThePlacedMacrosCostsOnAriane133) {
     hi = std::max(hi, delta[c]);
   }
   ASSERT_GT(hi, lo);
+  // The proxy channel by hand: the partial placement's proxy cost on each feasible cell.
+  std::vector<double> proxy(n, 0);
+  double plo = 1e300, phi = -1e300;
+  for (int c = 0; c < n; ++c) {
+    if (!env.mask()[c]) continue;
+    ev.place(macro, env.cells().cell_x(c % cols), env.cells().cell_y(c / cols));
+    proxy[c] = ev.costs().proxy_cost;
+    ev.unplace(macro);
+    plo = std::min(plo, proxy[c]);
+    phi = std::max(phi, proxy[c]);
+  }
+  ASSERT_GT(phi, plo);
+  for (int c = 0; c < n; ++c)
+    EXPECT_NEAR(maps[kProxyChannel * n + c], env.mask()[c] ? (proxy[c] - plo) / (phi - plo) : 1.0, 1e-5) << "cell " << c;
   int feasible = 0;
   for (int c = 0; c < n; ++c) {
     if (!env.mask()[c]) {
