@@ -42,7 +42,7 @@ std::vector<DynamicFeatures> random_states(const BenchOptions& o, const StaticFe
   std::vector<DynamicFeatures> states(o.batch);
   for (auto& st : states) {
     if (env.done()) env.reset();
-    dynamic_features(sf, env, st, o.config.cost_maps);
+    dynamic_features(sf, env, st, o.config.cost_map_channels());
     std::uniform_int_distribution<int> pick(0, env.feasible_count() - 1);
     int k = pick(rng), cell = 0;
     for (; cell < static_cast<int>(env.mask().size()); ++cell)
@@ -75,7 +75,7 @@ void time_network(const BenchOptions& o, PolicyValueNet& net, const StaticFeatur
   DynamicFeatures one;
   GraphBatch single;
   r.single_features_ms = time_ms(o.seconds, 20, [&] {
-    dynamic_features(sf, env, one, o.config.cost_maps);
+    dynamic_features(sf, env, one, o.config.cost_map_channels());
     single = make_batch({{&sf, &one}}, o.config.grid, device);
   });
   r.single_forward_ms = time_ms(o.seconds, 20, [&] {

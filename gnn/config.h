@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "placer/cost_map.h"
+
 namespace rlplace::gnn {
 
 struct GnnConfig {
@@ -21,11 +23,16 @@ struct GnnConfig {
   // network whose learned logits are still zero, as a new one's are, decodes the greedy
   // placer's placement, and training learns where to depart from it and, through the
   // gate, how far to trust it on a chip. Needs cost_maps; absent in older checkpoints (off).
+  // Off by default: on the 3-macro netlist it settled on the second-best placement for one
+  // seed of five. docs/training.md measures it against the network without it.
   bool greedy_prior = false;
 
   // Throws std::invalid_argument naming the bad field. The policy head doubles 8 x 8 up
   // to G x G, so G must be 8 times a power of two.
   void validate() const;
+  // The cost maps the network reads (placer/cost_map.h), all but the proxy map unless the
+  // greedy prior is on; 0 without cost maps. Environments compute only these.
+  int cost_map_channels() const { return !cost_maps ? 0 : greedy_prior ? kCostMapChannels : kProxyChannel; }
   // Trunk width: metadata, edge mean, edge max, attention read-out, current node.
   int trunk_dim() const { return 5 * node_dim; }
 

@@ -194,9 +194,9 @@ void dynamic_features(const StaticFeatures& sf, const Placement& p, int32_t curr
     out.mask = mask;
 }
 
-void dynamic_features(const StaticFeatures& sf, PlacementEnv& env, DynamicFeatures& out, bool cost_maps) {
+void dynamic_features(const StaticFeatures& sf, PlacementEnv& env, DynamicFeatures& out, int cost_map_channels) {
   dynamic_features(sf, env.placement(), env.current(), env.mask(), out);
-  if (cost_maps) env.cost_maps(out.cost_map);
+  if (cost_map_channels > 0) env.cost_maps(out.cost_map, cost_map_channels);
 }
 
 }  // namespace rlplace::gnn

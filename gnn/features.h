@@ -77,8 +77,9 @@ struct DynamicFeatures {
 // base values (canvas centre, unplaced) otherwise. `current_node` is a netlist node, or -1.
 void dynamic_features(const StaticFeatures& sf, const Placement& placement, int32_t current_node,
                       const std::vector<uint8_t>& mask, DynamicFeatures& out);
-// From an environment, with its cost maps unless `cost_maps` is false (for networks that
-// do not read them: computing them is most of the features' time on small grids).
-void dynamic_features(const StaticFeatures& sf, PlacementEnv& env, DynamicFeatures& out, bool cost_maps = true);
+// From an environment, with the first `cost_map_channels` of its cost maps (a network's
+// GnnConfig::cost_map_channels(); 0: none, for networks that do not read them).
+void dynamic_features(const StaticFeatures& sf, PlacementEnv& env, DynamicFeatures& out,
+                      int cost_map_channels = kCostMapChannels);
 
 }  // namespace rlplace::gnn

@@ -178,7 +178,7 @@ PolicyValueNetImpl::PolicyValueNetImpl(const GnnConfig& config) : config_(config
   }
   if (config_.cost_maps) {
     cost_mix_ = register_module(
-        "cost_mix", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels + map_channels(), kCostMixChannels, 3).padding(1)));
+        "cost_mix", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels + config_.cost_map_channels(), kCostMixChannels, 3).padding(1)));
     cost_out_ = register_module("cost_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(kCostMixChannels, 1, 1).bias(false)));
   }
   if (config_.greedy_prior) {
@@ -281,7 +281,7 @@ torch::Tensor PolicyValueNetImpl::policy_logits(const torch::Tensor& t, const Gr
     TORCH_CHECK(b.cost_maps.defined(), "GraphBatch: this network reads cost maps and the batch has none");
     TORCH_CHECK(b.cost_maps.size(0) == B && b.cost_maps.size(2) == config_.grid, "GraphBatch: cost_maps must be [B, ",
                 kCostMapChannels, ", ", config_.grid, ", ", config_.grid, "]");
-    const torch::Tensor maps = b.cost_maps.narrow(1, 0, map_channels());
+    const torch::Tensor maps = b.cost_maps.narrow(1, 0, config_.cost_map_channels());
     x = cost_out_->forward(torch::relu(cost_mix_->forward(torch::cat({x, maps}, 1))));  // [B, 1, G, G]
     if (config_.greedy_prior) {
       const torch::Tensor trust = torch::softplus(prior_gate_->forward(t)).view({B, 1, 1, 1});

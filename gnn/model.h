@@ -122,8 +122,6 @@ class PolicyValueNetImpl : public torch::nn::Module {
   torch::nn::Linear policy_fc_{nullptr};
   torch::nn::ModuleList policy_up_;  // ConvTranspose2d, stride 2
   torch::nn::ConvTranspose2d policy_out_{nullptr};
-  // Networks without the greedy prior predate the proxy map and read the channels before it.
-  int map_channels() const { return config_.greedy_prior ? kCostMapChannels : kProxyChannel; }
   // With cost maps: the upsampled map and the cost maps, mixed into per-cell features
   // (3 x 3), then scored (1 x 1).
   torch::nn::Conv2d cost_mix_{nullptr}, cost_out_{nullptr};

@@ -80,7 +80,7 @@ void proxy_on_cells(Evaluator& ev, const CellMask& cells, int32_t macro, const s
 }
 
 void CostMapper::compute(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
-                         std::vector<float>& out) const {
+                         std::vector<float>& out, int channels) const {
   const int rows = cells.rows(), cols = cells.cols(), n = rows * cols;
   out.assign(static_cast<size_t>(kCostMapChannels) * n, 0.f);
   const int32_t slot = macro >= 0 && macro < static_cast<int32_t>(slot_of_.size()) ? slot_of_[macro] : -1;
@@ -131,6 +131,7 @@ void CostMapper::compute(Evaluator& ev, const CellMask& cells, int32_t macro, co
   for (int i = 0; i < n; ++i) h[i] = 0.5 * (h[i] + v[i]);
   window_means(h, rows, cols, kr, kc, out.data() + 2 * n);
 
+  if (channels <= kProxyChannel) return;
   proxy_on_cells(ev, cells, macro, mask, proxy_);
   scale_feasible(mask, n, [&](int i) { return proxy_[i]; }, out.data() + kProxyChannel * n);
 }

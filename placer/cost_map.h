@@ -40,10 +40,12 @@ class CostMapper {
 
   // The maps for `macro` (one of the constructor's) from the evaluator's placement, with
   // `mask` the macro's feasible cells. `out` is resized to kCostMapChannels * cells.
-  // The evaluator is moved through the cells for channel 3 and left as it was (up to
-  // rounding in its running sums, as after any place and unplace).
+  // Computes the first `channels` maps and leaves the others zero: the proxy map costs a
+  // pass of the evaluator over the cells (the greedy placer's step), the others a pass over
+  // the macro's nets. The evaluator is moved through the cells for the proxy map and left
+  // as it was (up to rounding in its running sums, as after any place and unplace).
   void compute(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
-               std::vector<float>& out) const;
+               std::vector<float>& out, int channels = kCostMapChannels) const;
 
  private:
   struct MacroNet {

@@ -71,8 +71,8 @@ void PlacementEnv::step(int cell) {
   update_mask();
 }
 
-void PlacementEnv::cost_maps(std::vector<float>& out) {
-  cost_mapper_.compute(evaluator_, cells_, current(), mask_, out);
+void PlacementEnv::cost_maps(std::vector<float>& out, int channels) {
+  cost_mapper_.compute(evaluator_, cells_, current(), mask_, out, channels);
 }
 
 Costs PlacementEnv::finish() {

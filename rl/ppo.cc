@@ -433,7 +433,7 @@ void PpoLearner::keep_elite(const std::vector<const Task*>& tasks, const std::ve
     for (const Task* t : tasks)
       if (auto it = elite_.find(t->label); it != elite_.end())
         for (Episode& e : it->second)
-          if (e.cost_maps.empty()) replay_cost_maps(*t, e);
+          if (e.cost_maps.empty()) replay_cost_maps(*t, e, net_->config().cost_map_channels());
 }
 
 std::unique_ptr<std::vector<double>> PpoLearner::step_scales(const std::vector<const Task*>& tasks,

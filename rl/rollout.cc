@@ -60,13 +60,13 @@ std::unique_ptr<Task> make_task(Design design, const EnvOptions& env_options, co
   return t;
 }
 
-void replay_cost_maps(const Task& task, Episode& e) {
+void replay_cost_maps(const Task& task, Episode& e, int channels) {
   PlacementEnv env(task.design.netlist, task.design.params, task.design.placement, task.env_options);
   env.reset();
   e.cost_maps.clear();
   std::vector<float> maps;
   for (int32_t cell : e.cells) {
-    env.cost_maps(maps);
+    env.cost_maps(maps, channels);
     e.cost_maps.insert(e.cost_maps.end(), maps.begin(), maps.end());
     env.step(cell);
   }
@@ -262,7 +262,7 @@ bool Collector::run_group(Run& r, Worker& ws, int group, std::vector<gnn::Dynami
     for (int s = 0; s < count; ++s) {
       if (!slots[s].active) continue;
       const Task& task = *tasks_[r.jobs[first + s].task];
-      gnn::dynamic_features(task.features, *slots[s].env, states[s], r.net.config().cost_maps);
+      gnn::dynamic_features(task.features, *slots[s].env, states[s], r.net.config().cost_map_channels());
       refs.push_back({&task.features, &states[s]});
       rows.push_back(s);
     }
@@ -364,7 +364,7 @@ void Collector::run_central(Run& r) {
       start_episode(r, first + s, slots[s]);
       if (slots[s].env->done()) finish(r, first + s, slots[s]);
     });
-    const bool maps = r.net.config().cost_maps;
+    const int maps = r.net.config().cost_map_channels();
     for (;;) {
       if (r.stop && r.stop()) {
         r.abandon = true;

@@ -71,8 +71,8 @@ struct Episode {
 
 // Rebuilds e.cost_maps by stepping an environment through e.cells (exactly the maps the
 // collection saw: the environment is deterministic). For episodes restored from a state file,
-// which keeps the cells but not the maps.
-void replay_cost_maps(const Task& task, Episode& e);
+// which keeps the cells but not the maps. `channels`: the network's GnnConfig::cost_map_channels().
+void replay_cost_maps(const Task& task, Episode& e, int channels);
 
 // The features of step t of `e` (0 <= t < e.steps()).
 void state_at(const Task& task, const Episode& e, int t, gnn::DynamicFeatures& out);

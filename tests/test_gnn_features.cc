@@ -162,7 +162,18 @@ TEST(GnnConfig, JsonRoundTripAndValidation) {
   const GnnConfig old = GnnConfig::from_json(
       R"({"node_dim":8,"layers":3,"grid":64,"policy_channels":32,"value_hidden":[32,8]})");
   EXPECT_FALSE(old.cost_maps);
+  EXPECT_FALSE(old.greedy_prior);
   EXPECT_THROW(GnnConfig::from_json(R"({"node_dim":8,"layers":3,"grid":64,"policy_channels":32,"value_hidden":[32,8],"cost_maps":1})"),
+               std::invalid_argument);
+  // One written before the greedy prior (the policy bundled until 2026-12-01) has none.
+  EXPECT_FALSE(c.greedy_prior);
+  const GnnConfig maps = GnnConfig::from_json(
+      R"({"node_dim":8,"layers":3,"grid":64,"policy_channels":32,"value_hidden":[32,8],"cost_maps":true})");
+  EXPECT_TRUE(maps.cost_maps);
+  EXPECT_FALSE(maps.greedy_prior);
+  EXPECT_THROW(GnnConfig::from_json(R"({"node_dim":8,"layers":3,"grid":64,"policy_channels":32,"value_hidden":[32,8],"cost_maps":false,"greedy_prior":true})"),
+               std::invalid_argument);
+  EXPECT_THROW(GnnConfig::from_json(R"({"node_dim":8,"layers":3,"grid":64,"policy_channels":32,"value_hidden":[32,8],"cost_maps":true,"greedy_prior":"yes"})"),
                std::invalid_argument);
 }
 

@@ -207,26 +207,59 @@ TEST(GnnBatch, TheCachedBatchEqualsTheHostBuiltOne) {
 }
 
 TEST(GnnModel, GradientsReachEveryParameter) {
-  torch::manual_seed(5);
   auto cases = sample_cases();
-  const GnnConfig config = small_config();
+  for (const bool prior : {false, true}) {
+    torch::manual_seed(5);
+    GnnConfig config = small_config();
+    config.greedy_prior = prior;
+    PolicyValueNet net(config);
+    if (prior) {
+      // A new prior network's scoring convolution is zero, so nothing before it gets a
+      // gradient until the first update moves it (that the gate and it do is checked here).
+      torch::NoGradGuard no_grad;
+      for (auto& p : net->named_parameters())
+        if (p.key().rfind("cost_out", 0) == 0) p.value().normal_(0, 0.1);
+    }
+    const GraphBatch b = batch_of(cases, config.grid);
+    const PolicyOutput out = net->forward(b);
+    const torch::Tensor actions = b.mask.to(torch::kFloat).multinomial(1);
+    const torch::Tensor loss = -out.log_probs.gather(1, actions).mean() + (out.value - 1).square().mean() -
+                               0.01 * entropy(out.log_probs).mean();
+    loss.backward();
+    int checked = 0;
+    for (const auto& p : net->named_parameters()) {
+      ASSERT_TRUE(p.value().grad().defined()) << p.key();
+      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key() << (prior ? " (prior)" : "");
+      ++checked;
+    }
+    // 2 encoders, 3 edge layers, 3 attention projections, policy fc, 2 up-convolutions, the
+    // cost-map mixing and output convolutions, 3 value layers (and the prior's gate): a
+    // weight and a bias each, but the key projection and the output convolution have no bias.
+    EXPECT_EQ(checked, 2 * (2 + 3 + 3 + 1 + 2 + 2 + 3 + (prior ? 1 : 0)) - 2);
+  }
+}
+
+// A new prior network scores cells by the proxy map alone: its logits are the map times
+// minus the gate's starting weight, whatever the graph.
+TEST(GnnModel, ANewGreedyPriorNetworkScoresByTheProxyMap) {
+  torch::manual_seed(9);
+  auto cases = sample_cases();
+  GnnConfig config = small_config();
+  config.greedy_prior = true;
   PolicyValueNet net(config);
   const GraphBatch b = batch_of(cases, config.grid);
   const PolicyOutput out = net->forward(b);
-  const torch::Tensor actions = b.mask.to(torch::kFloat).multinomial(1);
-  const torch::Tensor loss = -out.log_probs.gather(1, actions).mean() + (out.value - 1).square().mean() -
-                             0.01 * entropy(out.log_probs).mean();
-  loss.backward();
-  int checked = 0;
-  for (const auto& p : net->named_parameters()) {
-    ASSERT_TRUE(p.value().grad().defined()) << p.key();
-    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
-    ++checked;
+  const int64_t B = b.num_graphs(), G2 = int64_t{config.grid} * config.grid;
+  const torch::Tensor expected = (-10.0 * b.cost_maps.narrow(1, kProxyChannel, 1)).reshape({B, G2});
+  const torch::Tensor m = b.mask;
+  EXPECT_LT(max_abs_diff(out.logits.masked_select(m), expected.masked_select(m)), 1e-4);
+  // And the maps before it still count once the scoring convolution has moved.
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->named_parameters())
+      if (p.key().rfind("cost_out", 0) == 0) p.value().fill_(0.5);
   }
-  // 2 encoders, 3 edge layers, 3 attention projections, policy fc, 2 up-convolutions, the
-  // cost-map mixing and output convolutions, 3 value layers: a weight and a bias each, but
-  // the key projection and the output convolution have no bias.
-  EXPECT_EQ(checked, 2 * (2 + 3 + 3 + 1 + 2 + 2 + 3) - 2);
+  EXPECT_GT(max_abs_diff(net->forward(b).logits.masked_select(m), expected.masked_select(m)), 1e-3);
 }
 
 TEST(GnnModel, GraphsOfOneSizeReduceOverAViewAsTheScatterDoes) {
@@ -299,13 +332,19 @@ TEST(GnnModel, ParameterCountFollowsTheConfiguration) {
   // d = 8, G = 128, 32 channels: encoders 72 + 104, edge layers 3 * 144, attention 72 + 64 +
   // 72, policy fc 40 * 2048 + 2048, up-convolutions 32>16>8>4>2 and 2>1 (no bias), value
   // 40>32>8>1; then either the output convolution 2>1 (no bias), or with the cost maps the
-  // mixing convolution (2 + 3)>8 (3 x 3) and the scoring one 8>1 (1 x 1, no bias).
+  // mixing convolution (2 + 3)>8 (3 x 3) and the scoring one 8>1 (1 x 1, no bias); the
+  // greedy prior adds the proxy map to the mixing, (2 + 4)>8, and its gate 40>1.
   const int64_t common = 72 + 104 + 3 * 144 + (72 + 64 + 72) + (40 * 2048 + 2048) + (32 * 16 * 9 + 16) +
                          (16 * 8 * 9 + 8) + (8 * 4 * 9 + 4) + (4 * 2 * 9 + 2) + (40 * 32 + 32) + (32 * 8 + 8) + (8 + 1);
   EXPECT_EQ(PolicyValueNet(GnnConfig{})->parameter_count(), common + (5 * 8 * 9 + 8) + 8);
+  GnnConfig prior;
+  prior.greedy_prior = true;
+  EXPECT_EQ(PolicyValueNet(prior)->parameter_count(), common + (6 * 8 * 9 + 8) + 8 + (40 + 1));
   GnnConfig without;
   without.cost_maps = false;
   EXPECT_EQ(PolicyValueNet(without)->parameter_count(), common + 2 * 9);
+  without.greedy_prior = true;
+  EXPECT_THROW(PolicyValueNet{without}, std::invalid_argument);  // the prior is a cost map
 }
 
 TEST(GnnModel, TheCostMapsMoveTheScoresAndAreRequired) {

@@ -189,6 +189,14 @@ TEST(CostMaps, MatchThePlacedMacrosCostsOnAriane133) {
   ASSERT_GT(phi, plo);
   for (int c = 0; c < n; ++c)
     EXPECT_NEAR(maps[kProxyChannel * n + c], env.mask()[c] ? (proxy[c] - plo) / (phi - plo) : 1.0, 1e-5) << "cell " << c;
+  // A network without the greedy prior asks for the maps before the proxy map only: the
+  // same values (to the rounding the proxy map's moves left in the evaluator's running
+  // sums), and zero where the proxy map would be.
+  std::vector<float> three;
+  env.cost_maps(three, kProxyChannel);
+  ASSERT_EQ(three.size(), maps.size());
+  for (int i = 0; i < kProxyChannel * n; ++i) ASSERT_NEAR(three[i], maps[i], 1e-6) << i;
+  EXPECT_EQ(std::count(three.begin() + kProxyChannel * n, three.end(), 0.f), n);
   int feasible = 0;
   for (int c = 0; c < n; ++c) {
     if (!env.mask()[c]) {

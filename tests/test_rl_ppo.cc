@@ -181,7 +181,7 @@ TEST(RlPpo, SelfImitationKeepsEachNetlistsBestDistinctEpisodes) {
   ASSERT_FALSE(kept[1].cost_maps.empty());
   Episode replayed = other.elite().at("tiny3")[1];
   EXPECT_TRUE(replayed.cost_maps.empty());
-  replay_cost_maps(*task, replayed);
+  replay_cost_maps(*task, replayed, small_config().gnn.cost_map_channels());
   EXPECT_EQ(replayed.cost_maps, kept[1].cost_maps);
   // An update after resume rebuilds them itself.
   other.restore_state_json(learner.state_json());
