@@ -2,11 +2,14 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -290,34 +293,89 @@ void Trainer::write_best(const Task& t, const Episode& e, int64_t it, const char
                     {"plc", rel}};
 }
 
-// Greedy episodes of the current policy on every netlist; keeps improvements.
+// Which rank runs each netlist's greedy episode: the largest (steps times grid cells) first,
+// each to the rank with the least work so far, ties to the lower rank. Every rank computes
+// the same list.
+std::vector<int> Trainer::eval_owners() const {
+  const int W = comm_ ? comm_->size() : 1;
+  std::vector<int> owner(all_ptrs_.size(), 0);
+  if (W == 1) return owner;
+  std::vector<size_t> by_size(all_ptrs_.size());
+  std::iota(by_size.begin(), by_size.end(), size_t{0});
+  auto work = [&](size_t k) {
+    const Task& t = *all_ptrs_[k];
+    return static_cast<double>(t.order.size()) * t.design.params.rows * t.design.params.cols;
+  };
+  std::stable_sort(by_size.begin(), by_size.end(), [&](size_t a, size_t b) { return work(a) > work(b); });
+  std::vector<double> load(W, 0.0);
+  for (size_t k : by_size) {
+    const int r = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    owner[k] = r;
+    load[r] += work(k);
+  }
+  return owner;
+}
+
+// Greedy episodes of the current policy on every netlist; keeps improvements. With several
+// ranks each runs its share (eval_owners) and the costs are summed across ranks: on a
+// multi-chip set the evaluation took a third of an iteration when every rank ran all of it.
 void Trainer::evaluate(int64_t it, MetricsRow& row) {
+  const size_t K = all_ptrs_.size(), T = train_tasks_.size();
+  const std::vector<int> owner = eval_owners();
+  const int me = comm_ ? comm_->rank() : 0;
   std::vector<Collector::Job> jobs;
-  for (size_t k = 0; k < all_ptrs_.size(); ++k) {
+  for (size_t k = 0; k < K; ++k) {
+    if (owner[k] != me) continue;
     Collector::Job j;
     j.task = static_cast<int>(k);
     j.greedy = true;
     j.seed = mix_seed(seed_, static_cast<uint64_t>(it), k, 0xe7a1);
-    if (k < train_tasks_.size()) j.keep_placement_below = best_proxy(train_tasks_[k]->label);
+    if (k < T) j.keep_placement_below = best_proxy(train_tasks_[k]->label);
     jobs.push_back(j);
   }
   auto progress = [&](int done, int total) {
     if (o_.on_progress) o_.on_progress("evaluating", done, total);
   };
-  // Every rank runs the same greedy episodes (as fast as rank 0 alone, and every rank then
-  // knows the best costs); a stop request waits for the next iteration's turn across ranks.
+  // A stop request waits for the next iteration's turn across ranks.
   Collector::StopCheck stop;
   if (!comm_) stop = [this] { return stop_requested(); };
   const std::vector<Episode> eps = evaluator_->run(*net_, device_, learner_->version(), jobs, progress, stop);
-  for (size_t k = 0; k < eps.size(); ++k) {
-    const Episode& e = eps[k];
+  std::vector<double> costs(4 * K, 0.0);  // proxy, wirelength, density, congestion; NaN: infeasible
+  std::vector<const Episode*> kept(K, nullptr);
+  for (const Episode& e : eps) {
+    const size_t k = static_cast<size_t>(e.task);
+    const Costs& c = e.costs;
     const bool ok = !e.infeasible;
-    const std::string prefix = k < train_tasks_.size() ? all_ptrs_[k]->label + "/" : "eval:" + all_ptrs_[k]->label + "/";
-    row.push_back({prefix + "greedy_proxy", ok ? e.costs.proxy_cost : kNaN});
-    row.push_back({prefix + "greedy_wirelength", ok ? e.costs.wirelength_cost : kNaN});
-    row.push_back({prefix + "greedy_density", ok ? e.costs.density_cost : kNaN});
-    row.push_back({prefix + "greedy_congestion", ok ? e.costs.congestion_cost : kNaN});
-    if (k < train_tasks_.size() && e.placement) write_best(*train_tasks_[k], e, it, "greedy");
+    for (int i = 0; i < 4; ++i)
+      costs[4 * k + i] = ok ? std::array{c.proxy_cost, c.wirelength_cost, c.density_cost, c.congestion_cost}[i] : kNaN;
+    if (e.placement) kept[k] = &e;
+  }
+  if (comm_) costs = comm_->sum(costs);  // one owner each, the others add 0 (NaN stays NaN)
+  for (size_t k = 0; k < K; ++k) {
+    const std::string prefix = k < T ? all_ptrs_[k]->label + "/" : "eval:" + all_ptrs_[k]->label + "/";
+    row.push_back({prefix + "greedy_proxy", costs[4 * k]});
+    row.push_back({prefix + "greedy_wirelength", costs[4 * k + 1]});
+    row.push_back({prefix + "greedy_density", costs[4 * k + 2]});
+    row.push_back({prefix + "greedy_congestion", costs[4 * k + 3]});
+  }
+  // An improvement on a training netlist: its owner kept the placement (proxy below the best
+  // so far, which every rank knows alike); rank 0 writes it, every rank records the costs.
+  for (size_t k = 0; k < T; ++k) {
+    if (!comm_) {
+      if (kept[k]) write_best(*train_tasks_[k], *kept[k], it, "greedy");
+      continue;
+    }
+    if (!(costs[4 * k] < best_proxy(train_tasks_[k]->label))) continue;
+    const std::string key = fmt::format("greedy/{}/{}", it, k);
+    if (owner[k] == me) {
+      if (!kept[k]) throw std::logic_error("Trainer::evaluate: an improvement without its placement");
+      if (me != 0) comm_->publish(key, placement_json(*kept[k]).dump());
+      write_best(*train_tasks_[k], *kept[k], it, "greedy");
+    } else if (me == 0) {
+      write_best(*train_tasks_[k], placement_episode(json::parse(comm_->fetch(key, true))), it, "greedy");
+    } else {
+      best_[train_tasks_[k]->label] = {{"proxy", costs[4 * k]}};
+    }
   }
 }
 

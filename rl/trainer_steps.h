@@ -3,8 +3,9 @@
 // every netlist) and commit (checkpoint, state, metrics). rl::train (rl/trainer.cc) drives
 // them, in one process or in each rank of a data-parallel run (TrainOptions::dist): then
 // each rank collects a contiguous share of the iteration's episodes, the learner and the
-// metrics reduce over the ranks, every rank evaluates alike, and rank 0 alone holds the run
-// directory and writes; the other ranks receive the run from it at the start.
+// metrics reduce over the ranks, the netlists' greedy episodes are dealt out among the ranks,
+// and rank 0 alone holds the run directory and writes; the other ranks receive the run from
+// it at the start.
 #pragma once
 
 #include <cstdint>
@@ -67,6 +68,7 @@ class Trainer {
   void build_learner();
   void load_netlists(const RunIdentity& id);
   void share_best_sampled(int64_t it, const std::vector<const Episode*>& kept, const std::vector<double>& lowest);
+  std::vector<int> eval_owners() const;
   void restore(const nlohmann::json& state);
   double best_proxy(const std::string& label) const;
   void write_best(const Task& task, const Episode& e, int64_t it, const char* how);

@@ -2,8 +2,10 @@
 // its own process group over Gloo on the loopback, rendezvous through rank 0's TCPStore (or
 // the local launcher's file stores).
 // The killed-process cases run the built binary (tests/cli/test_cli_rl_distributed.cc).
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -77,6 +79,14 @@ void expect_close_metrics(const std::string& a, const std::string& b, double tol
     }
 }
 
+// A .plc file's lines but its name and date.
+std::vector<std::string> placement_lines(const std::string& plc) {
+  std::vector<std::string> kept;
+  for (const std::string& l : test::lines_of(test::read_text(plc)))
+    if (l.rfind("# This file", 0) != 0 && l.rfind("# Date", 0) != 0) kept.push_back(l);
+  return kept;
+}
+
 TEST(RlDistributed, TwoRanksLearnWhatOneProcessLearns) {
   const std::string one = temp_dir("rl_dist_one"), two = temp_dir("rl_dist_two");
   const TrainResult single = train(dist_run(one, 2));
@@ -90,13 +100,7 @@ TEST(RlDistributed, TwoRanksLearnWhatOneProcessLearns) {
   EXPECT_LT(max_weight_difference(one + "/checkpoints/policy-000002.pt", two + "/checkpoints/policy-000002.pt"), 1e-5);
   expect_close_metrics(one + "/metrics.csv", two + "/metrics.csv", 1e-5);
   // Rank 0 alone writes, the best placement too, wherever its episode ran.
-  auto placement = [](const std::string& plc) {  // but its name and date
-    std::vector<std::string> kept;
-    for (const std::string& l : test::lines_of(test::read_text(plc)))
-      if (l.rfind("# This file", 0) != 0 && l.rfind("# Date", 0) != 0) kept.push_back(l);
-    return kept;
-  };
-  EXPECT_EQ(placement(one + "/best/tiny3.plc"), placement(two + "/best/tiny3.plc"));
+  EXPECT_EQ(placement_lines(one + "/best/tiny3.plc"), placement_lines(two + "/best/tiny3.plc"));
 }
 
 TEST(RlDistributed, ThreeRanksWithUnevenSharesAgreeToo) {
@@ -112,6 +116,32 @@ TEST(RlDistributed, ThreeRanksWithUnevenSharesAgreeToo) {
   EXPECT_LT(max_weight_difference(one + "/checkpoints/policy-000001.pt", three + "/checkpoints/policy-000001.pt"),
             1e-5);
   expect_close_metrics(one + "/metrics.csv", three + "/metrics.csv", 1e-5);
+}
+
+// The greedy evaluation is dealt out (the sample netlist to rank 0, both tiny3 copies to
+// rank 1), yet the metrics are one process's, and rank 0 writes the best placements that
+// rank 1's greedy episodes found.
+TEST(RlDistributed, DealtOutEvaluationGivesOneProcesssMetricsAndPlacements) {
+  const std::string one = temp_dir("rl_dist_eval_one"), two = temp_dir("rl_dist_eval_two");
+  auto run_of = [](const std::string& out) {
+    TrainOptions o = two_netlist_run(out, 2);
+    o.eval = {{kTinyNetlist, kTinyPlc}};
+    return o;
+  };
+  train(run_of(one));
+  const RankRun run = run_ranks(run_of(two), 2);
+  ASSERT_EQ(run.errors, std::vector<std::string>(2)) << run.errors[0] << " / " << run.errors[1];
+  expect_close_metrics(one + "/metrics.csv", two + "/metrics.csv", 1e-5);
+  const auto header = read_csv(one + "/metrics.csv")[0];
+  EXPECT_EQ(std::count_if(header.begin(), header.end(), [](const std::string& c) { return c.find("greedy_proxy") != std::string::npos; }),
+            3);
+  int placements = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(one + "/best")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_EQ(placement_lines(one + "/best/" + name), placement_lines(two + "/best/" + name)) << name;
+    ++placements;
+  }
+  EXPECT_EQ(placements, 2);
 }
 
 TEST(RlDistributed, AFailingRankEndsTheOthersNamingItAndTheRunResumesWithOneRank) {
