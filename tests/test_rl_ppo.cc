@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -146,52 +147,61 @@ TEST(RlPpo, ShapedUpdatesRunWithSelfImitationAndResume) {
 }
 
 TEST(RlPpo, SelfImitationKeepsEachNetlistsBestDistinctEpisodes) {
-  EnvOptions eo;
-  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
-  gnn::PolicyValueNet net(small_config().gnn);
-  PpoConfig pc = small_config().ppo;
-  pc.self_imitation_coef = 1;
-  pc.self_imitation_episodes = 3;
-  PpoLearner learner(net, pc, torch::kCPU);
-  Collector c({task.get()}, 1, 1);
-  std::vector<Collector::Job> jobs;
-  for (uint64_t s = 1; s <= 12; ++s) jobs.push_back({0, s, false, 1e300});
-  auto eps = c.run(*net, torch::kCPU, 0, jobs);
-  eps.push_back(eps[0]);  // a repeat is kept once
-  const UpdateStats u = learner.update({task.get()}, eps, 1, 0.0);
-  EXPECT_TRUE(std::isfinite(u.policy_loss));
-  // Distinct action sequences by reward, the earlier first among equals.
-  std::vector<const Episode*> distinct;
-  for (const Episode& e : eps)
-    if (std::none_of(distinct.begin(), distinct.end(), [&](const Episode* d) { return d->actions == e.actions; }))
-      distinct.push_back(&e);
-  std::stable_sort(distinct.begin(), distinct.end(), [](const Episode* a, const Episode* b) { return a->reward > b->reward; });
-  const auto& kept = learner.elite().at("tiny3");
-  ASSERT_EQ(kept.size(), 3u);
-  for (size_t i = 0; i < kept.size(); ++i) {
-    EXPECT_EQ(kept[i].reward, distinct[i]->reward) << i;
-    EXPECT_EQ(kept[i].actions, distinct[i]->actions) << i;
+  for (const bool prior : {false, true}) {
+    SCOPED_TRACE(prior ? "greedy prior" : "cost maps");
+    TrainConfig cfg = small_config();
+    cfg.gnn.greedy_prior = prior;
+    EnvOptions eo;
+    auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+    gnn::PolicyValueNet net(cfg.gnn);
+    PpoConfig pc = cfg.ppo;
+    pc.self_imitation_coef = 1;
+    pc.self_imitation_episodes = 3;
+    PpoLearner learner(net, pc, torch::kCPU);
+    Collector c({task.get()}, 1, 1);
+    std::vector<Collector::Job> jobs;
+    for (uint64_t s = 1; s <= 12; ++s) jobs.push_back({0, s, false, 1e300});
+    auto eps = c.run(*net, torch::kCPU, 0, jobs);
+    eps.push_back(eps[0]);  // a repeat is kept once
+    const UpdateStats u = learner.update({task.get()}, eps, 1, 0.0);
+    EXPECT_TRUE(std::isfinite(u.policy_loss));
+    // Distinct action sequences by reward, the earlier first among equals.
+    std::vector<const Episode*> distinct;
+    for (const Episode& e : eps)
+      if (std::none_of(distinct.begin(), distinct.end(), [&](const Episode* d) { return d->actions == e.actions; }))
+        distinct.push_back(&e);
+    std::stable_sort(distinct.begin(), distinct.end(), [](const Episode* a, const Episode* b) { return a->reward > b->reward; });
+    const auto& kept = learner.elite().at("tiny3");
+    ASSERT_EQ(kept.size(), 3u);
+    for (size_t i = 0; i < kept.size(); ++i) {
+      EXPECT_EQ(kept[i].reward, distinct[i]->reward) << i;
+      EXPECT_EQ(kept[i].actions, distinct[i]->actions) << i;
+    }
+    // Resume restores them exactly; a state written before self-imitation has none.
+    PpoLearner other(gnn::PolicyValueNet(cfg.gnn), pc, torch::kCPU);
+    other.restore_state_json(learner.state_json());
+    EXPECT_EQ(other.state_json(), learner.state_json());
+    EXPECT_EQ(other.elite().at("tiny3")[1].masks, kept[1].masks);
+    // The state file leaves the cost maps out; replaying the cells gives them back exactly,
+    // the proxy map of the greedy prior too (it moves the macro through the evaluator).
+    ASSERT_FALSE(kept[1].cost_maps.empty());
+    const size_t cells = kept[1].masks.size() / kept[1].steps();
+    const auto proxy0 = kept[1].cost_maps.begin() + kProxyChannel * cells;
+    EXPECT_EQ(std::accumulate(proxy0, proxy0 + cells, 0.0) > 0, prior) << "the proxy map is computed only for the prior";
+    Episode replayed = other.elite().at("tiny3")[1];
+    EXPECT_TRUE(replayed.cost_maps.empty());
+    replay_cost_maps(*task, replayed, cfg.gnn.cost_map_channels());
+    EXPECT_EQ(replayed.cost_maps, kept[1].cost_maps);
+    // An update after resume rebuilds them itself.
+    other.restore_state_json(learner.state_json());
+    for (Episode& e : eps) e.policy_version = other.version();
+    EXPECT_TRUE(std::isfinite(other.update({task.get()}, eps, 2, 0.0).policy_loss));
+    EXPECT_EQ(other.elite().at("tiny3")[1].cost_maps, kept[1].cost_maps);
+    auto old = nlohmann::json::parse(learner.state_json());
+    old.erase("elite");
+    other.restore_state_json(old.dump());
+    EXPECT_TRUE(other.elite().empty());
   }
-  // Resume restores them exactly; a state written before self-imitation has none.
-  PpoLearner other(gnn::PolicyValueNet(small_config().gnn), pc, torch::kCPU);
-  other.restore_state_json(learner.state_json());
-  EXPECT_EQ(other.state_json(), learner.state_json());
-  EXPECT_EQ(other.elite().at("tiny3")[1].masks, kept[1].masks);
-  // The state file leaves the cost maps out; replaying the cells gives them back exactly.
-  ASSERT_FALSE(kept[1].cost_maps.empty());
-  Episode replayed = other.elite().at("tiny3")[1];
-  EXPECT_TRUE(replayed.cost_maps.empty());
-  replay_cost_maps(*task, replayed, small_config().gnn.cost_map_channels());
-  EXPECT_EQ(replayed.cost_maps, kept[1].cost_maps);
-  // An update after resume rebuilds them itself.
-  other.restore_state_json(learner.state_json());
-  for (Episode& e : eps) e.policy_version = other.version();
-  EXPECT_TRUE(std::isfinite(other.update({task.get()}, eps, 2, 0.0).policy_loss));
-  EXPECT_EQ(other.elite().at("tiny3")[1].cost_maps, kept[1].cost_maps);
-  auto old = nlohmann::json::parse(learner.state_json());
-  old.erase("elite");
-  other.restore_state_json(old.dump());
-  EXPECT_TRUE(other.elite().empty());
 }
 
 TEST(RlPpo, CosineScheduleEndsAtAlphaTimesTheRate) {
