@@ -296,11 +296,11 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
     // over them, each once an epoch. (Building the next minibatch on a second thread during
     // a step was measured on the H200 and not kept: docs/benchmarks.md.)
     for (int64_t mb = 0; mb < minibatches; ++mb) {
-      Prepared p;
-      p.m = make_minibatch(tasks, episodes, samples, lay, index, n * mb / minibatches, n * (mb + 1) / minibatches);
+      const Minibatch m =
+          make_minibatch(tasks, episodes, samples, lay, index, n * mb / minibatches, n * (mb + 1) / minibatches);
       const int64_t rlo = nr * mb / minibatches, rhi = nr * (mb + 1) / minibatches;
-      if (rhi > rlo) p.replayed = make_minibatch(tasks, r.episodes, r.samples, replayed, r.index, rlo, rhi);
-      minibatch_step(p, stats);
+      minibatch_step(m, rhi > rlo ? make_minibatch(tasks, r.episodes, r.samples, replayed, r.index, rlo, rhi) : Minibatch{},
+                     stats);
     }
   }
   const double steps = static_cast<double>(stats.gradient_steps);
@@ -471,11 +471,11 @@ PpoLearner::Replay PpoLearner::replay(const std::vector<const Task*>& tasks) con
 }
 
 // One gradient step; adapts the KL coefficient and adds to `stats`.
-void PpoLearner::minibatch_step(const Prepared& p, UpdateStats& stats) {
-  if (comm_) return shared_step(p.m, stats);
-  const Losses l = losses(p.m);
+void PpoLearner::minibatch_step(const Minibatch& m, const Minibatch& replayed, UpdateStats& stats) {
+  if (comm_) return shared_step(m, stats);
+  const Losses l = losses(m);
   torch::Tensor total = l.total;
-  if (p.replayed.actions.defined()) total = total + config_.self_imitation_coef * self_imitation_loss(p.replayed);
+  if (replayed.actions.defined()) total = total + config_.self_imitation_coef * self_imitation_loss(replayed);
   optimizer_->zero_grad();
   total.backward();
   const double norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), config_.grad_clip);

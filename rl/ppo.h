@@ -157,11 +157,9 @@ class PpoLearner {
   // null when rewards are not shaped.
   std::unique_ptr<std::vector<double>> step_scales(const std::vector<const Task*>& tasks,
                                                    const std::vector<Episode>& episodes) const;
-  // One gradient step's tensors: the PPO minibatch and, with self-imitation, the replayed one.
-  struct Prepared {
-    Minibatch m, replayed;
-  };
-  void minibatch_step(const Prepared& p, UpdateStats& stats);
+  // One gradient step on the PPO minibatch `m` and, with self-imitation, the replayed one
+  // (no actions: none this step).
+  void minibatch_step(const Minibatch& m, const Minibatch& replayed, UpdateStats& stats);
 
   gnn::PolicyValueNet net_;
   PpoConfig config_;

@@ -345,9 +345,9 @@ void Trainer::evaluate(int64_t it, MetricsRow& row) {
   for (const Episode& e : eps) {
     const size_t k = static_cast<size_t>(e.task);
     const Costs& c = e.costs;
-    const bool ok = !e.infeasible;
-    for (int i = 0; i < 4; ++i)
-      costs[4 * k + i] = ok ? std::array{c.proxy_cost, c.wirelength_cost, c.density_cost, c.congestion_cost}[i] : kNaN;
+    const std::array<double, 4> v = e.infeasible ? std::array{kNaN, kNaN, kNaN, kNaN}
+                                                 : std::array{c.proxy_cost, c.wirelength_cost, c.density_cost, c.congestion_cost};
+    std::copy(v.begin(), v.end(), costs.begin() + 4 * k);
     if (e.placement) kept[k] = &e;
   }
   if (comm_) costs = comm_->sum(costs);  // one owner each, the others add 0 (NaN stays NaN)
@@ -365,17 +365,7 @@ void Trainer::evaluate(int64_t it, MetricsRow& row) {
       if (kept[k]) write_best(*train_tasks_[k], *kept[k], it, "greedy");
       continue;
     }
-    if (!(costs[4 * k] < best_proxy(train_tasks_[k]->label))) continue;
-    const std::string key = fmt::format("greedy/{}/{}", it, k);
-    if (owner[k] == me) {
-      if (!kept[k]) throw std::logic_error("Trainer::evaluate: an improvement without its placement");
-      if (me != 0) comm_->publish(key, placement_json(*kept[k]).dump());
-      write_best(*train_tasks_[k], *kept[k], it, "greedy");
-    } else if (me == 0) {
-      write_best(*train_tasks_[k], placement_episode(json::parse(comm_->fetch(key, true))), it, "greedy");
-    } else {
-      best_[train_tasks_[k]->label] = {{"proxy", costs[4 * k]}};
-    }
+    if (costs[4 * k] < best_proxy(train_tasks_[k]->label)) share_best(k, owner[k], kept[k], costs[4 * k], it, "greedy");
   }
 }
 
@@ -462,20 +452,24 @@ void Trainer::share_best_sampled(int64_t it, const std::vector<const Episode*>& 
   for (size_t k = 0; k < kept.size(); ++k)
     if (kept[k] && kept[k]->costs.proxy_cost == lowest[k]) owner[k] = W - me;
   owner = comm_->max(owner);
-  for (size_t k = 0; k < kept.size(); ++k) {
-    if (owner[k] == 0) continue;
-    const int rank = W - static_cast<int>(owner[k]);
-    const std::string key = fmt::format("best/{}/{}", it, k);
-    if (rank == me && rank == 0) {
-      write_best(*train_tasks_[k], *kept[k], it, "sampled");
-    } else if (rank == me) {
-      comm_->publish(key, placement_json(*kept[k]).dump());
-      write_best(*train_tasks_[k], *kept[k], it, "sampled");
-    } else if (me == 0) {
-      write_best(*train_tasks_[k], placement_episode(json::parse(comm_->fetch(key, true))), it, "sampled");
-    } else {
-      best_[train_tasks_[k]->label] = {{"proxy", lowest[k]}};
-    }
+  for (size_t k = 0; k < kept.size(); ++k)
+    if (owner[k] != 0) share_best(k, W - static_cast<int>(owner[k]), kept[k], lowest[k], it, "sampled");
+}
+
+// Training netlist k's new best placement, episode `e` on rank `holder` (null elsewhere):
+// rank 0 writes it, through the store when another rank holds it; every rank records the
+// cost (its keep_placement_below).
+void Trainer::share_best(size_t k, int holder, const Episode* e, double proxy, int64_t it, const char* how) {
+  const int me = comm_->rank();
+  const std::string key = fmt::format("best/{}/{}/{}", how, it, k);
+  if (holder == me) {
+    if (!e) throw std::logic_error("Trainer::share_best: the holder has no placement");
+    if (me != 0) comm_->publish(key, placement_json(*e).dump());
+    write_best(*train_tasks_[k], *e, it, how);
+  } else if (me == 0) {
+    write_best(*train_tasks_[k], placement_episode(json::parse(comm_->fetch(key, true))), it, how);
+  } else {
+    best_[train_tasks_[k]->label] = {{"proxy", proxy}};
   }
 }
 

@@ -68,6 +68,7 @@ class Trainer {
   void build_learner();
   void load_netlists(const RunIdentity& id);
   void share_best_sampled(int64_t it, const std::vector<const Episode*>& kept, const std::vector<double>& lowest);
+  void share_best(size_t k, int holder, const Episode* e, double proxy, int64_t it, const char* how);
   std::vector<int> eval_owners() const;
   void restore(const nlohmann::json& state);
   double best_proxy(const std::string& label) const;
