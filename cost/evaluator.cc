@@ -18,22 +18,59 @@ int floor_clamped(double v, int lo, int hi) {
   return static_cast<int>(f);
 }
 
-// The mean of the k largest values. `threshold` is a guess of the k-th largest (the last
-// answer): when it is close, only the few values above it are selected. The k values are
-// summed in descending order, so the result depends only on the values.
-double mean_of_largest(const std::vector<double>& values, size_t k, double& threshold,
-                       std::vector<double>& scratch) {
+// The mean of the k largest values, summed in the grid's order so that the result depends
+// only on the grid (not on the guess). `guess` is kept between calls a little below the last
+// k-th largest: after a small change of the values (one macro moved) only the values above
+// it are candidates. Values equal to it are counted rather than selected, since early in an
+// episode most cells tie at zero. Selecting among all the grid's values, then sorting the k
+// largest to sum them in descending order (as the open evaluator does; sums differ from its
+// by a few units in the last place), was most of the greedy placer's time.
+double mean_of_largest(const std::vector<double>& values, size_t k, double& guess, std::vector<double>& candidates,
+                       std::vector<double>& select) {
   k = std::min(k, values.size());
   if (k == 0) return 0;
-  scratch.clear();
-  for (double v : values)
-    if (v >= threshold) scratch.push_back(v);
-  if (scratch.size() < k || scratch.size() > 4 * k + 64) scratch.assign(values.begin(), values.end());
-  std::nth_element(scratch.begin(), scratch.begin() + (k - 1), scratch.end(), std::greater<double>());
-  std::sort(scratch.begin(), scratch.begin() + k, std::greater<double>());
+  // Branch-free: whether a value passes is data the predictor cannot learn. The buffer only
+  // grows, so it is not filled anew each call.
+  if (candidates.size() < values.size()) candidates.resize(values.size());
+  double* cand = candidates.data();
+  size_t n = 0, ties = 0;
+  const double t = guess;
+  for (double v : values) {
+    cand[n] = v;
+    n += v > t;
+    ties += v == t;
+  }
+  double kth = t;
+  const bool too_high = n + ties < k;
+  if (too_high) {
+    std::copy(values.begin(), values.end(), cand);
+    n = values.size();
+  }
+  if (too_high || n >= k) {
+    select.assign(cand, cand + n);
+    const auto at = select.begin() + static_cast<std::ptrdiff_t>(k - 1);
+    std::nth_element(select.begin(), at, select.end(), std::greater<double>());
+    kth = *at;
+    // The next guess: the (k + spare)-th largest of those selected (all of them lie above
+    // the old guess, so it is one too), or the least value when there are few.
+    const size_t spare = k / 4 + 8;
+    if (select.size() > k + spare) {
+      const auto next = select.begin() + static_cast<std::ptrdiff_t>(k + spare - 1);
+      std::nth_element(at + 1, next, select.end(), std::greater<double>());
+      guess = *next;
+    } else if (too_high) {
+      guess = *std::min_element(select.begin(), select.end());
+    }
+  }
+  // Every value above the k-th largest is a candidate, and candidates keep the grid's order.
   double sum = 0;
-  for (size_t i = 0; i < k; ++i) sum += scratch[i];
-  threshold = scratch[k - 1];
+  size_t above = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (cand[i] > kth) {
+      sum += cand[i];
+      ++above;
+    }
+  sum += static_cast<double>(k - above) * kth;
   return sum / static_cast<double>(k);
 }
 
@@ -407,13 +444,13 @@ Costs Evaluator::costs() const {
   const double cell_area = gw_ * gh_;
   for (int i = 0; i < cells_; ++i) grid[i] = area_[i] / cell_area;
   const size_t k_density = std::max<size_t>(1, static_cast<size_t>(std::floor(0.1 * cells_)));
-  c.density_cost = 0.5 * mean_of_largest(grid, k_density, density_threshold_, select);
+  c.density_cost = 0.5 * mean_of_largest(grid, k_density, density_threshold_, select, scratch_f_);
 
   std::vector<double>& h = scratch_e_;
   congestion_grids(h, grid);  // grid = V
   grid.insert(grid.end(), h.begin(), h.end());
   const size_t k_cong = std::max<size_t>(1, static_cast<size_t>(std::floor(0.05 * 2 * cells_)));
-  c.congestion_cost = mean_of_largest(grid, k_cong, congestion_threshold_, select);
+  c.congestion_cost = mean_of_largest(grid, k_cong, congestion_threshold_, select, scratch_f_);
 
   c.proxy_cost = params_.weights.combine(c.wirelength_cost, c.density_cost, c.congestion_cost);
   return c;

@@ -97,8 +97,8 @@ class Evaluator {
 
   std::vector<int32_t> cell_stamp_;  // de-duplicates one net's cells
   int32_t stamp_ = 0;
-  mutable std::vector<double> scratch_a_, scratch_b_, scratch_c_, scratch_d_, scratch_e_;
-  // The k-th largest value of the last top-k query, a good first guess for the next.
+  mutable std::vector<double> scratch_a_, scratch_b_, scratch_c_, scratch_d_, scratch_e_, scratch_f_;
+  // Guesses of the next top-k queries' thresholds (mean_of_largest in evaluator.cc).
   mutable double density_threshold_ = 0, congestion_threshold_ = 0;
 };
 
