@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cost/evaluator.h"
 #include "netlists/timing.h"
 #include "placer/local_search.h"
 #include "placer/registry.h"
@@ -50,13 +51,22 @@ PlaceOutcome place_policy(const PlaceRequest& r) {
 
 // The policy as the prior of a search: its greedy and sampled episodes (one per core unless
 // --samples says otherwise), then annealing from the best of them for the rest of the
-// budget (or --moves actions).
+// budget (or --moves actions). The input's own macro positions, made legal, compete with the
+// episodes as the start: a designer who brings a placement gets no worse a start than it
+// (docs/quality.md measures this on chips the policy never saw).
 PlaceOutcome place_rl(const PlaceRequest& r) {
   const auto t0 = Clock::now();
   const double budget = r.seconds > 0 ? r.seconds : kDefaultSearchSeconds;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const PolicyPlaceResult res = run_policy(r, r.samples > 0 ? r.samples : (r.threads > 0 ? r.threads : cores));
   PlaceOutcome out{res.placement, policy_phrase(res)};
+  PlaceOutcome input = placer_or_throw("legalize").place(r);
+  Evaluator ev(r.design->netlist, r.design->params);
+  ev.reset(input.placement);
+  if (const double cost = ev.costs().proxy_cost; cost < res.costs.proxy_cost) {
+    out.placement = std::move(input.placement);
+    out.how += fmt::format("; the input's positions, legalized, start lower ({:.6f})", cost);
+  }
   PlaceRequest search = r;
   search.seconds = budget - ms_since(t0) / 1000;
   if (r.moves <= 0 && search.seconds < 0.05) {
