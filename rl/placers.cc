@@ -49,16 +49,17 @@ PlaceOutcome place_policy(const PlaceRequest& r) {
   return {res.placement, policy_phrase(res)};
 }
 
-// The policy as the prior of a search: its greedy and sampled episodes (one per core unless
-// --samples says otherwise), then annealing from the best of them for the rest of the
-// budget (or --moves actions). The input's own macro positions, made legal, compete with the
+// The policy as the prior of a search: its greedy and sampled episodes (one episode per
+// thread unless --samples says otherwise, so that they decode in one round: a second round
+// cost more search time than it gained on the tuning chips of docs/quality.md), then
+// annealing from the best of them for the rest of the budget (or --moves actions). The input's own macro positions, made legal, compete with the
 // episodes as the start: a designer who brings a placement gets no worse a start than it
 // (docs/quality.md measures this on chips the policy never saw).
 PlaceOutcome place_rl(const PlaceRequest& r) {
   const auto t0 = Clock::now();
   const double budget = r.seconds > 0 ? r.seconds : kDefaultSearchSeconds;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const PolicyPlaceResult res = run_policy(r, r.samples > 0 ? r.samples : (r.threads > 0 ? r.threads : cores));
+  const PolicyPlaceResult res = run_policy(r, r.samples > 0 ? r.samples : (r.threads > 0 ? r.threads : cores) - 1);
   PlaceOutcome out{res.placement, policy_phrase(res)};
   PlaceOutcome input = placer_or_throw("legalize").place(r);
   Evaluator ev(r.design->netlist, r.design->params);
@@ -84,8 +85,8 @@ void register_placers() {
   register_placer({"policy", "a trained policy alone (--policy): greedy plus --samples sampled episodes, the best kept",
                    place_policy});
   register_placer({"rl",
-                   "the learned pipeline: the policy's greedy and sampled episodes, then annealing from the best within "
-                   "--seconds (default 10)",
+                   "the learned pipeline: the policy's greedy and sampled episodes (one per thread) or the input's positions, "
+                   "then annealing from the best within --seconds (default 10)",
                    place_rl});
 }
 

@@ -81,7 +81,7 @@ void add_place(CLI::App& app, Run& chosen) {
   cmd->add_option("--policy", rq.policy,
                   "For --placer rl|policy: a checkpoint (.pt) or a training directory (its latest); default: $RLPLACE_POLICY, "
                   "else the bundled pretrained policy");
-  cmd->add_option("--samples", rq.samples, "For --placer rl|policy: sampled episodes besides the greedy one; the best is kept")
+  cmd->add_option("--samples", rq.samples, "For --placer rl|policy: sampled episodes besides the greedy one; the best is kept (0: none for policy; for rl, one episode per thread in all)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--device", rq.device, "For --placer rl|policy: cpu, cuda, cuda:1, ...");
   cmd->add_option("--out", job.out, "Output placement (.plc), written atomically")->required();
