@@ -33,7 +33,7 @@ int run_place(PlaceOptions& o) {
   if (o.json) {
     nlohmann::json j = costs_to_json(c, l);
     j.update({{"place_ms", r.place_ms}, {"total_ms", r.total_ms}, {"placer", job.placer},
-              {"seed", job.request.seed}, {"out", job.out}});
+              {"seed", job.request.seed}, {"out", job.out}, {"how", r.how}});
     if (!job.refiner.empty()) j["refiner"] = job.refiner;
     std::printf("%s\n", j.dump().c_str());
     return 0;

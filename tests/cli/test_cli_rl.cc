@@ -183,6 +183,11 @@ TEST(RlCommand, TheInputPlacementStartsTheSearchWhenItCostsLessThanThePolicys) {
             std::string::npos) << out;
   ASSERT_EQ(run_command(fmt::format("eval --netlist {} --plc {}/rl.plc --json", nl, base), out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["proxy_cost"].get<double>(), input);
+  // --json says the same, so that measurements record which start the search took.
+  ASSERT_EQ(run_command(fmt::format("place --placer rl --seconds 0.001 --threads 1 --netlist {} --plc {} --out {}/rl.plc --json",
+                                    nl, plc, base), out), 0) << out;
+  EXPECT_NE(nlohmann::json::parse(out)["how"].get<std::string>().find("the input's positions, legalized, start lower"),
+            std::string::npos) << out;
 }
 
 TEST(RlCommand, ACorruptCheckpointIsRefusedByPlaceAndReplacedOnResume) {
