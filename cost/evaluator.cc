@@ -51,8 +51,8 @@ double mean_of_largest(const std::vector<double>& values, size_t k, double& gues
     const auto at = select.begin() + static_cast<std::ptrdiff_t>(k - 1);
     std::nth_element(select.begin(), at, select.end(), std::greater<double>());
     kth = *at;
-    // The next guess: the (k + spare)-th largest of those selected (all of them lie above
-    // the old guess, so it is one too), or the least value when there are few.
+    // The next guess: the (k + spare)-th largest of those selected, or the least value when
+    // there are few. Any guess gives the same result; a close one gives it faster.
     const size_t spare = k / 4 + 8;
     if (select.size() > k + spare) {
       const auto next = select.begin() + static_cast<std::ptrdiff_t>(k + spare - 1);

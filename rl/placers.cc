@@ -52,9 +52,10 @@ PlaceOutcome place_policy(const PlaceRequest& r) {
 // The policy as the prior of a search: its greedy and sampled episodes (one episode per
 // thread unless --samples says otherwise, so that they decode in one round: a second round
 // cost more search time than it gained on the tuning chips of docs/quality.md), then
-// annealing from the best of them for the rest of the budget (or --moves actions). The input's own macro positions, made legal, compete with the
-// episodes as the start: a designer who brings a placement gets no worse a start than it
-// (docs/quality.md measures this on chips the policy never saw).
+// annealing from the best of them for the rest of the budget (or --moves actions). The
+// input's own macro positions, made legal, compete with the episodes as the start: a
+// designer who brings a placement gets no worse a start than it (docs/quality.md measures
+// this on chips the policy never saw).
 PlaceOutcome place_rl(const PlaceRequest& r) {
   const auto t0 = Clock::now();
   const double budget = r.seconds > 0 ? r.seconds : kDefaultSearchSeconds;
