@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <algorithm>
 #include <exception>
 #include <filesystem>
 #include <limits>
@@ -24,6 +25,17 @@ uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
     return z ^ (z >> 31);
   };
   return mix(mix(mix(mix(seed) ^ a) ^ b) ^ c);
+}
+
+std::vector<std::pair<int, int>> episode_order(int netlists, int episodes, int block) {
+  if (netlists < 0 || episodes < 0 || block < 1)
+    throw std::invalid_argument(fmt::format("episode_order({}, {}, {})", netlists, episodes, block));
+  std::vector<std::pair<int, int>> order;
+  order.reserve(static_cast<size_t>(netlists) * episodes);
+  for (int first = 0; first < episodes; first += block)
+    for (int k = 0; k < netlists; ++k)
+      for (int e = first; e < std::min(episodes, first + block); ++e) order.emplace_back(k, e);
+  return order;
 }
 
 std::unique_ptr<Task> make_task(const std::string& netlist_path, const std::string& plc_path,

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/types.h>
@@ -151,5 +152,12 @@ int64_t choose_action(const float* log_probs, int64_t n, bool greedy, double u);
 
 // Distinct seeds for (seed, a, b, c) by SplitMix64 mixing.
 uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0);
+
+// The order of an iteration's sampled episodes, as (netlist, episode) pairs: rounds of up to
+// `block` episodes of each netlist in turn. Ranks take contiguous shares of this list, and in
+// netlist-major order one rank got the large chips and another the small ones; in rounds every
+// share holds about as many episodes of each netlist. A block of a worker's environments
+// (envs_per_worker) keeps each worker's batch one netlist's. block >= episodes: netlist-major.
+std::vector<std::pair<int, int>> episode_order(int netlists, int episodes, int block);
 
 }  // namespace rlplace::rl

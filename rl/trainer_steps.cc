@@ -372,16 +372,16 @@ void Trainer::evaluate(int64_t it, MetricsRow& row) {
 // Sampled episodes, episodes_per_iteration per training netlist.
 std::vector<Episode> Trainer::collect(int64_t it, MetricsRow& row) {
   std::vector<Collector::Job> jobs;
-  for (size_t k = 0; k < train_tasks_.size(); ++k)
-    for (int e = 0; e < config_.episodes_per_iteration; ++e) {
-      Collector::Job j;
-      j.task = static_cast<int>(k);
-      j.seed = mix_seed(seed_, static_cast<uint64_t>(it), k, static_cast<uint64_t>(e));
-      j.keep_placement_below = best_proxy(train_tasks_[k]->label);
-      jobs.push_back(j);
-    }
+  for (const auto& [k, e] :
+       episode_order(static_cast<int>(train_tasks_.size()), config_.episodes_per_iteration, config_.envs_per_worker)) {
+    Collector::Job j;
+    j.task = k;
+    j.seed = mix_seed(seed_, static_cast<uint64_t>(it), static_cast<uint64_t>(k), static_cast<uint64_t>(e));
+    j.keep_placement_below = best_proxy(train_tasks_[k]->label);
+    jobs.push_back(j);
+  }
   // This rank's share: a contiguous block, so that the ranks' episodes in rank order are
-  // one process's list (the learner relies on it). Seeds stay those of the global index.
+  // one process's list (the learner relies on it). Seeds stay those of the (netlist, episode).
   if (comm_) {
     const size_t n = jobs.size(), r = comm_->rank(), w = comm_->size();
     jobs = std::vector<Collector::Job>(jobs.begin() + n * r / w, jobs.begin() + n * (r + 1) / w);

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -44,6 +46,36 @@ TEST(RlRollout, ChooseActionSamplesByInverseCdfAndSkipsInfeasible) {
   const float none[2] = {ninf, ninf};
   EXPECT_EQ(choose_action(none, 2, false, 0.5), -1);
   EXPECT_EQ(choose_action(none, 2, true, 0.5), -1);
+}
+
+// Ranks take contiguous shares of the iteration's episodes: in rounds of a block, each share
+// of a multi-chip set holds as many episodes of each chip (the netlist-major order gave rank 0
+// the first chips only), and every (netlist, episode) appears once.
+TEST(RlRollout, EpisodeOrderGivesEveryContiguousShareEachNetlistsEpisodes) {
+  const auto order = episode_order(7, 16, 8);
+  ASSERT_EQ(order.size(), 112u);
+  EXPECT_EQ(order[0], std::make_pair(0, 0));
+  EXPECT_EQ(order[7], std::make_pair(0, 7));
+  EXPECT_EQ(order[8], std::make_pair(1, 0));
+  EXPECT_EQ(order[56], std::make_pair(0, 8));
+  EXPECT_EQ(order[111], std::make_pair(6, 15));
+  const std::set<std::pair<int, int>> distinct(order.begin(), order.end());
+  EXPECT_EQ(distinct.size(), 112u);
+  for (int half = 0; half < 2; ++half) {
+    std::vector<int> per_netlist(7, 0);
+    for (int i = 56 * half; i < 56 * (half + 1); ++i) ++per_netlist[order[i].first];
+    EXPECT_EQ(per_netlist, std::vector<int>(7, 8)) << "share " << half;
+  }
+  // A block of a worker's environments stays one netlist's, also when it does not divide.
+  const auto uneven = episode_order(2, 5, 2);
+  const std::vector<std::pair<int, int>> expected = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {0, 2},
+                                                     {0, 3}, {1, 2}, {1, 3}, {0, 4}, {1, 4}};
+  EXPECT_EQ(uneven, expected);
+  // A block as large as the episodes is the netlist-major order.
+  const std::vector<std::pair<int, int>> major = {{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}, {1, 2}};
+  EXPECT_EQ(episode_order(2, 3, 8), major);
+  EXPECT_TRUE(episode_order(0, 4, 1).empty());
+  EXPECT_THROW(episode_order(2, 3, 0), std::invalid_argument);
 }
 
 TEST(RlRollout, ReplayedStatesAndLogProbsEqualThoseOfCollection) {
