@@ -2,9 +2,9 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <algorithm>
 #include <exception>
 #include <filesystem>
 #include <limits>
