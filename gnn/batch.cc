@@ -8,6 +8,14 @@
 
 namespace rlplace::gnn {
 
+torch::Tensor upload(const torch::Tensor& host, torch::Device device) {
+  if (device.is_cpu()) return host;
+  // The pinned block is not reused before the copy is done: the caching host allocator
+  // records the copy's stream.
+  const torch::Tensor pinned = host.is_pinned() ? host : host.pin_memory();
+  return pinned.to(torch::TensorOptions().device(device), /*non_blocking=*/true);
+}
+
 GraphBatch GraphBatch::to(torch::Device device) const {
   GraphBatch b;
   b.node_features = node_features.to(device);
@@ -199,26 +207,38 @@ GraphBatch make_batch(const std::vector<StateRef>& states, StaticTensorCache& ca
     ccount[g] = static_cast<int64_t>(states[g].state->mask.size());
     C += ccount[g];
   }
-  torch::Tensor dyn = torch::empty({N, 3}, torch::kFloat32);
-  torch::Tensor masks = torch::empty({C}, torch::kBool);
-  torch::Tensor values = maps ? torch::empty({kCostMapChannels * C}, torch::kFloat32) : torch::Tensor();
+  // Filled in place, so allocated pinned for upload() to copy without staging.
+  const bool pin = !device.is_cpu();
+  torch::Tensor dyn = torch::empty({N, 3}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pin));
+  torch::Tensor masks = torch::empty({C}, torch::TensorOptions().dtype(torch::kBool).pinned_memory(pin));
+  torch::Tensor values =
+      maps ? torch::empty({kCostMapChannels * C}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pin))
+           : torch::Tensor();
   float* dp = dyn.data_ptr<float>();
   bool* mp = masks.data_ptr<bool>();
-  int64_t node0 = 0, c0 = 0;
-  for (int64_t g = 0; g < B; ++g) {
-    const DynamicFeatures& st = *states[g].state;
-    for (int64_t n = 0; n < ncount[g]; ++n) {
-      float* row = dp + (node0 + n) * 3;
-      row[0] = st.x[n];
-      row[1] = st.y[n];
-      row[2] = st.placed[n];
-    }
-    current[g] = node0 + st.current;
-    for (int64_t c = 0; c < ccount[g]; ++c) mp[c0 + c] = st.mask[c] != 0;
-    if (maps) std::copy(st.cost_map.begin(), st.cost_map.end(), values.data_ptr<float>() + kCostMapChannels * c0);
-    node0 += ncount[g];
-    c0 += ccount[g];
+  float* vp = maps ? values.data_ptr<float>() : nullptr;
+  // Each state's first node and first cell, so that the states fill their rows in parallel.
+  // A worker's own few environments (at most the grain) are filled inline, not by the pool
+  // that the other workers share.
+  std::vector<int64_t> node0(B), c0(B);
+  for (int64_t g = 1; g < B; ++g) {
+    node0[g] = node0[g - 1] + ncount[g - 1];
+    c0[g] = c0[g - 1] + ccount[g - 1];
   }
+  at::parallel_for(0, B, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) {
+      const DynamicFeatures& st = *states[g].state;
+      for (int64_t n = 0; n < ncount[g]; ++n) {
+        float* row = dp + (node0[g] + n) * 3;
+        row[0] = st.x[n];
+        row[1] = st.y[n];
+        row[2] = st.placed[n];
+      }
+      current[g] = node0[g] + st.current;
+      for (int64_t c = 0; c < ccount[g]; ++c) mp[c0[g] + c] = st.mask[c] != 0;
+      if (maps) std::copy(st.cost_map.begin(), st.cost_map.end(), vp + kCostMapChannels * c0[g]);
+    }
+  });
 
   auto cat = [&](torch::Tensor StaticTensorCache::Entry::*field) {
     std::vector<torch::Tensor> parts;
@@ -227,15 +247,15 @@ GraphBatch make_batch(const std::vector<StateRef>& states, StaticTensorCache& ca
     return torch::cat(parts, 0);
   };
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
-  const torch::Tensor nc = torch::tensor(ncount, i64).to(device), ec = torch::tensor(ecount, i64).to(device),
-                      cc = torch::tensor(ccount, i64).to(device);
+  const torch::Tensor nc = upload(torch::tensor(ncount, i64), device), ec = upload(torch::tensor(ecount, i64), device),
+                      cc = upload(torch::tensor(ccount, i64), device);
   const torch::Tensor graphs = torch::arange(B, i64.device(device));
   // Each row's graph, and each graph's first node, repeated over its rows.
   const torch::Tensor first_node = nc.cumsum(0) - nc;
   const torch::Tensor edge_shift = torch::repeat_interleave(first_node, ec, 0, E);
 
   GraphBatch b;
-  dyn = dyn.to(device);
+  dyn = upload(dyn, device);
   b.node_features = torch::cat({dyn.narrow(1, 0, 2), cat(&StaticTensorCache::Entry::node_static), dyn.narrow(1, 2, 1)}, 1);
   b.node_graph = torch::repeat_interleave(graphs, nc, 0, N);
   b.node_degree = cat(&StaticTensorCache::Entry::degree);
@@ -245,17 +265,17 @@ GraphBatch make_batch(const std::vector<StateRef>& states, StaticTensorCache& ca
   b.edge_graph = torch::repeat_interleave(graphs, ec, 0, E);
   b.graph_edges = ec.clamp_min(1).to(torch::kFloat32).unsqueeze(1);
   b.metadata = cat(&StaticTensorCache::Entry::metadata);
-  b.current = torch::tensor(current, i64).to(device);
+  b.current = upload(torch::tensor(current, i64), device);
   const torch::Tensor where = cat(&StaticTensorCache::Entry::cell_action) + torch::repeat_interleave(graphs * G2, cc, 0, C);
   b.mask = torch::zeros({B * G2}, torch::TensorOptions().dtype(torch::kBool).device(device))
-               .index_put_({where}, masks.to(device))
+               .index_put_({where}, upload(masks, device))
                .view({B, G2});
   if (maps) {
     const torch::Tensor at = cat(&StaticTensorCache::Entry::map_index) +
                              torch::repeat_interleave(graphs * (kCostMapChannels * G2), cc * kCostMapChannels, 0,
                                                       kCostMapChannels * C);
     b.cost_maps = torch::zeros({B * kCostMapChannels * G2}, torch::TensorOptions().dtype(torch::kFloat32).device(device))
-                      .index_put_({at}, values.to(device))
+                      .index_put_({at}, upload(values, device))
                       .view({B, kCostMapChannels, grid, grid});
   }
   set_uniform(b, states);

@@ -54,6 +54,11 @@ struct StateRef {
   const DynamicFeatures* state;
 };
 
+// `host` on `device`. Off the CPU the copy goes through pinned memory without waiting, so
+// that the host can build the next batch while the device still computes the last: a plain
+// copy from pageable memory waits for the device's queue to drain first.
+torch::Tensor upload(const torch::Tensor& host, torch::Device device);
+
 // Builds the tensors on the host, then moves them to `device`. Throws
 // std::invalid_argument when a netlist's grid does not fit G x G or a state does not
 // match its netlist.

@@ -20,15 +20,17 @@ void time_update(const BenchOptions& o, gnn::PolicyValueNet& net, const Task& ta
                  const std::vector<Episode>& episodes, torch::Device device, BenchResult& r) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   at::set_num_threads(o.learner_threads > 0 ? o.learner_threads : static_cast<int>(cores));
-  PpoLearner learner(net, PpoConfig{}, device);
+  PpoConfig ppo;
+  if (o.minibatch > 0) ppo.minibatch = o.minibatch;
+  PpoLearner learner(net, ppo, device);
   const auto t0 = Clock::now();
   const UpdateStats u = learner.update({&task}, episodes, 1, -1);
   r.learn_seconds = seconds_since(t0);
   r.learned = true;
   r.samples = u.samples;
   r.gradient_steps = u.gradient_steps;
-  r.epochs = PpoConfig{}.epochs;
-  r.minibatch = PpoConfig{}.minibatch;
+  r.epochs = ppo.epochs;
+  r.minibatch = ppo.minibatch;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ struct BenchOptions {
   unsigned seed = 1;
   bool learn = true;               // false: collection only
   bool step_rewards = false;       // record shaped step rewards (ppo.reward_shaping)
+  int minibatch = 0;               // the update's; 0: the default PPO configuration's
   gnn::GnnConfig config;
 };
 

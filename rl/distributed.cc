@@ -105,6 +105,7 @@ struct Communicator::Impl {
   c10::intrusive_ptr<c10d::Store> side;   // heartbeat, reports, publish/fetch
   c10::intrusive_ptr<Group> group;
   bool nccl = false;
+  std::atomic<bool> failed{false};  // a collective or store call failed
   torch::Device device{torch::kCPU};
   std::mutex side_mutex;
   std::atomic<bool> stop{false};
@@ -145,6 +146,17 @@ Communicator::Communicator(const DistOptions& o) : o_(o), impl_(std::make_unique
 Communicator::~Communicator() {
   impl_->stop = true;
   if (impl_->heartbeat.joinable()) impl_->heartbeat.join();
+#ifdef RLPLACE_C10D_NCCL
+  // NCCL's communicators are finalised explicitly, as Python's destroy_process_group does;
+  // a group dropped without it warns at exit. Not after a failure: finalising waits for
+  // collectives that a stopped rank never joins, and the process is ending with an error.
+  if (impl_->nccl && impl_->group && !impl_->failed) {
+    try {
+      static_cast<c10d::ProcessGroupNCCL&>(*impl_->group).shutdown();
+    } catch (const std::exception&) {
+    }
+  }
+#endif
 }
 
 void Communicator::connect(torch::Device device) {
@@ -308,6 +320,7 @@ void Communicator::await_readers(const std::string& key, int readers) {
 }
 
 void Communicator::report_failure(const std::string& what) noexcept {
+  impl_->failed = true;
   try {
     std::lock_guard<std::mutex> lock(impl_->side_mutex);
     impl_->side->set(failed_key(o_.rank), std::vector<uint8_t>(what.begin(), what.end()));
@@ -319,6 +332,7 @@ void Communicator::report_failure(const std::string& what) noexcept {
 // Which rank took the run down: one that said why, else one whose heartbeat stopped, else
 // (the store itself is gone) rank 0, which serves it.
 void Communicator::fail(const std::exception& e) {
+  impl_->failed = true;
   const std::string what = one_line(e.what());
   auto beats = [&] {
     std::vector<int64_t> n(o_.world);

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <ATen/Parallel.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/serialize.h>
 
 #include "netlists/io.h"
@@ -201,6 +201,22 @@ torch::Tensor step_statistics(const torch::Tensor& policy, const torch::Tensor& 
                        kl.to(torch::kFloat64), global_size == 1.0 ? c.mean() : c.sum() / global_size});
 }
 
+// Clips the gradients' global 2-norm to `max_norm` as torch::nn::utils::clip_grad_norm_
+// does, op for op, but returns the norm as a device tensor: LibTorch's returns a double, which
+// makes the host wait for the device at every gradient step.
+torch::Tensor clip_gradients(const std::vector<torch::Tensor>& params, double max_norm, torch::Device device) {
+  std::vector<torch::Tensor> norms;
+  for (const torch::Tensor& p : params)
+    if (p.grad().defined()) norms.push_back(p.grad().norm(2));
+  if (norms.empty()) return torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  const torch::Tensor total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+  const torch::Tensor coef = torch::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
+  torch::NoGradGuard no_grad;
+  for (const torch::Tensor& p : params)
+    if (p.grad().defined()) p.grad().mul_(coef);
+  return total;
+}
+
 std::vector<double> to_host(const torch::Tensor& t) {
   const torch::Tensor h = t.to(torch::kCPU).contiguous();
   return std::vector<double>(h.data_ptr<double>(), h.data_ptr<double>() + h.numel());
@@ -270,6 +286,9 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
     stats.kl_beta = kl_beta_;
     return stats;
   }
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device_);
+  beta_ = torch::full({}, kl_beta_, f64);
+  step_sums_ = torch::zeros({6}, f64);
   net_->train();
   Replay r;
   if (config_.self_imitation_coef > 0) {
@@ -303,13 +322,16 @@ UpdateStats PpoLearner::update(const std::vector<const Task*>& tasks, const std:
                      stats);
     }
   }
+  // The update's one wait for the device.
+  const std::vector<double> sums = to_host(step_sums_);
+  kl_beta_ = beta_.item<double>();
   const double steps = static_cast<double>(stats.gradient_steps);
-  stats.policy_loss /= steps;
-  stats.value_loss /= steps;
-  stats.entropy /= steps;
-  stats.approx_kl /= steps;
-  stats.clip_fraction /= steps;
-  stats.grad_norm /= steps;
+  stats.policy_loss = sums[0] / steps;
+  stats.value_loss = sums[1] / steps;
+  stats.entropy = sums[2] / steps;
+  stats.approx_kl = sums[3] / steps;
+  stats.clip_fraction = sums[4] / steps;
+  stats.grad_norm = sums[5] / steps;
   stats.kl_beta = kl_beta_;
   net_->eval();
   ++version_;
@@ -350,6 +372,15 @@ PpoLearner::Minibatch PpoLearner::make_minibatch(const std::vector<const Task*>&
                                                  const std::vector<float>& advantages) const {
   const int64_t B = static_cast<int64_t>(ids.size());
   std::vector<gnn::DynamicFeatures> states(B);
+  // Replaying the states is most of a step's host time (each copies its mask and cost maps),
+  // and at large minibatches it outlasts the device's forward and backward.
+  at::parallel_for(0, B, 8, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) {
+      const Sample& s = samples[ids[k]];
+      const Episode& e = episodes[s.episode];
+      state_at(*tasks[e.task], e, s.step, states[k]);
+    }
+  });
   std::vector<gnn::StateRef> refs;
   std::vector<int64_t> actions;
   std::vector<float> old_lp, returns;
@@ -357,13 +388,12 @@ PpoLearner::Minibatch PpoLearner::make_minibatch(const std::vector<const Task*>&
     const Sample& s = samples[ids[k]];
     const Episode& e = episodes[s.episode];
     const Task& task = *tasks[e.task];
-    state_at(task, e, s.step, states[k]);
     refs.push_back({&task.features, &states[k]});
     actions.push_back(e.actions[s.step]);
     old_lp.push_back(e.log_probs[s.step]);
     returns.push_back(static_cast<float>(s.ret));
   }
-  auto to_dev = [&](const torch::Tensor& t) { return t.to(device_); };
+  auto to_dev = [&](const torch::Tensor& t) { return gnn::upload(t, device_); };
   return {cache_ ? gnn::make_batch(refs, *cache_) : gnn::make_batch(refs, net_->config().grid, device_), to_dev(torch::tensor(actions, torch::kInt64)).unsqueeze(1),
           to_dev(torch::tensor(old_lp)), to_dev(torch::tensor(returns)), to_dev(torch::tensor(advantages))};
 }
@@ -387,7 +417,7 @@ PpoLearner::Losses PpoLearner::losses(const Minibatch& m) {
   // Across ranks the penalty needs the global KL first (shared_step).
   if (config_.adaptive_kl && !comm_) {
     const double cutoff = config_.kl_cutoff_factor * config_.kl_target;
-    l.total = l.total + kl_beta_ * l.kl + config_.kl_cutoff_coef * torch::relu(l.kl - cutoff).square();
+    l.total = l.total + beta_.to(torch::kFloat32) * l.kl + config_.kl_cutoff_coef * torch::relu(l.kl - cutoff).square();
   }
   return l;
 }
@@ -478,10 +508,9 @@ void PpoLearner::minibatch_step(const Minibatch& m, const Minibatch& replayed, U
   if (replayed.actions.defined()) total = total + config_.self_imitation_coef * self_imitation_loss(replayed);
   optimizer_->zero_grad();
   total.backward();
-  const double norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), config_.grad_clip);
+  const torch::Tensor norm = clip_gradients(net_->parameters(), config_.grad_clip, device_);
   optimizer_->step();
-  finish_step(to_host(step_statistics(l.policy, l.value, l.entropy, l.kl, (l.ratio - 1).abs() > config_.clip, 1.0)),
-              norm, stats);
+  finish_step(step_statistics(l.policy, l.value, l.entropy, l.kl, (l.ratio - 1).abs() > config_.clip, 1.0), norm, stats);
 }
 
 // Every rank's share of the minibatch's losses is summed before the backward pass: the KL
@@ -490,25 +519,26 @@ void PpoLearner::minibatch_step(const Minibatch& m, const Minibatch& replayed, U
 void PpoLearner::shared_step(const Minibatch& m, UpdateStats& stats) {
   const bool holds = m.actions.defined();  // a rank may hold none of a minibatch's samples
   Losses l;
-  std::vector<double> part(5, 0.0);
+  torch::Tensor global = torch::zeros({5}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
   if (holds) {
     l = losses(m);
-    part = to_host(step_statistics(l.policy, l.value, l.entropy, l.kl, (l.ratio - 1).abs() > config_.clip,
-                                   static_cast<double>(m.global_size)));
+    global = step_statistics(l.policy, l.value, l.entropy, l.kl, (l.ratio - 1).abs() > config_.clip,
+                             static_cast<double>(m.global_size));
   }
-  const std::vector<double> global = comm_->sum(part);
+  comm_->sum(global);  // on the device with NCCL: the host does not wait
   optimizer_->zero_grad();
   if (holds) {
     torch::Tensor total = l.total;
     if (config_.adaptive_kl) {
       // d/dθ c relu(K - cutoff)^2 = 2 c relu(K - cutoff) dK/dθ, K the sum of the ranks' shares.
       const double cutoff = config_.kl_cutoff_factor * config_.kl_target;
-      total = total + kl_beta_ * l.kl + config_.kl_cutoff_coef * 2 * std::max(0.0, global[3] - cutoff) * l.kl;
+      const torch::Tensor penalty = config_.kl_cutoff_coef * 2 * torch::relu(global[3] - cutoff);
+      total = total + beta_.to(torch::kFloat32) * l.kl + penalty.to(torch::kFloat32) * l.kl;
     }
     total.backward();
   }
   sum_gradients();
-  const double norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), config_.grad_clip);
+  const torch::Tensor norm = clip_gradients(net_->parameters(), config_.grad_clip, device_);
   optimizer_->step();
   finish_step(global, norm, stats);
 }
@@ -529,21 +559,17 @@ void PpoLearner::sum_gradients() {
   }
 }
 
-void PpoLearner::finish_step(const std::vector<double>& v, double norm, UpdateStats& stats) {
-  const double kl_value = v[3];
+// On the device: the next step's loss needs the coefficient, and reading it on the host
+// would make the host wait for this step before it can queue the next.
+void PpoLearner::finish_step(const torch::Tensor& v, const torch::Tensor& norm, UpdateStats& stats) {
+  torch::NoGradGuard no_grad;
   if (config_.adaptive_kl) {
-    if (kl_value < config_.kl_target * (1 - config_.kl_tolerance))
-      kl_beta_ /= 1.5;
-    else if (kl_value > config_.kl_target * (1 + config_.kl_tolerance))
-      kl_beta_ *= 1.5;
-    kl_beta_ = std::max(kl_beta_, 1e-15);
+    const torch::Tensor kl = v[3];
+    beta_ = torch::where(kl < config_.kl_target * (1 - config_.kl_tolerance), beta_ / 1.5,
+                         torch::where(kl > config_.kl_target * (1 + config_.kl_tolerance), beta_ * 1.5, beta_))
+                .clamp_min(1e-15);
   }
-  stats.policy_loss += v[0];
-  stats.value_loss += v[1];
-  stats.entropy += v[2];
-  stats.approx_kl += kl_value;
-  stats.clip_fraction += v[4];
-  stats.grad_norm += norm;
+  step_sums_ += torch::cat({v, norm.to(torch::kFloat64).reshape({1})});
   ++stats.gradient_steps;
 }
 

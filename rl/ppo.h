@@ -139,8 +139,9 @@ class PpoLearner {
   // One gradient step of every rank together (set_communicator).
   void shared_step(const Minibatch& m, UpdateStats& stats);
   void sum_gradients();
-  // The KL coefficient's adaptation and the step's statistics.
-  void finish_step(const std::vector<double>& policy_value_entropy_kl_clip, double grad_norm, UpdateStats& stats);
+  // The KL coefficient's adaptation and the step's statistics, both kept on the device.
+  void finish_step(const torch::Tensor& policy_value_entropy_kl_clip, const torch::Tensor& grad_norm,
+                   UpdateStats& stats);
   // An optimizer archive from a file (`in_memory` false) or from bytes; `path` names it.
   void load_optimizer_from(const std::string& source, const std::string& path, bool in_memory = false);
   torch::Tensor self_imitation_loss(const Minibatch& m);
@@ -167,6 +168,9 @@ class PpoLearner {
   std::unique_ptr<torch::optim::Adam> optimizer_;
   int64_t version_ = 0;
   double kl_beta_;
+  // During update(): kl_beta_ and the sums of the steps' statistics (and gradient norms) on
+  // the device, read back once at its end.
+  torch::Tensor beta_, step_sums_;
   std::map<std::string, RewardStats> reward_stats_;  // by task label
   std::map<std::string, std::vector<Episode>> elite_;  // by task label, best first
   Communicator* comm_ = nullptr;

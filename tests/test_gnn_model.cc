@@ -197,6 +197,10 @@ TEST(GnnBatch, TheCachedBatchEqualsTheHostBuiltOne) {
   ASSERT_TRUE(host.cost_maps.defined());
   expect_equal(host, make_batch(refs, cache));
   expect_equal(host, make_batch(refs, cache));
+  // More states than make_batch's grain, so that their rows are filled in parallel.
+  std::vector<StateRef> many;
+  while (many.size() < 40) many.insert(many.end(), refs.begin(), refs.end());
+  expect_equal(make_batch(many, grid, torch::kCPU), make_batch(many, cache));
   // A state without cost maps: neither batch has any.
   DynamicFeatures bare = *refs[1].state;
   bare.cost_map.clear();

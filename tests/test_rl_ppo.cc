@@ -48,6 +48,47 @@ TEST(RlPpo, RefusesEpisodesOfAnotherPolicyVersion) {
   EXPECT_THROW(learner.update({task.get()}, eps, 1, 0.0), std::logic_error);  // still version 0
 }
 
+// The adaptive KL coefficient follows Circuit Training's rule step by step: divided by 1.5
+// below the target's band, multiplied above it, never below 1e-15. It lives on the device
+// during an update; this checks the value read back at its end.
+TEST(RlPpo, TheKlCoefficientAdaptsAfterEveryStep) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  auto run = [&](double beta0, double target, int epochs) {
+    torch::manual_seed(3);
+    gnn::PolicyValueNet net(small_config().gnn);
+    PpoConfig pc = small_config().ppo;
+    pc.adaptive_kl = true;
+    pc.kl_beta = beta0;
+    pc.kl_target = target;
+    pc.epochs = epochs;
+    pc.minibatch = 64;  // one gradient step an epoch
+    PpoLearner learner(net, pc, torch::kCPU);
+    Collector c({task.get()}, 1, 1);
+    auto eps = c.run(*net, torch::kCPU, 0, {{0, 1, false, 1e300}, {0, 2, false, 1e300}});
+    const UpdateStats u = learner.update({task.get()}, eps, 1, 0.0);
+    EXPECT_EQ(u.gradient_steps, epochs);
+    EXPECT_EQ(u.kl_beta, learner.kl_beta());
+    return u;
+  };
+  // Every step's KL is far below a huge target: 1.5 to the minus steps.
+  EXPECT_NEAR(run(1.0, 1e9, 3).kl_beta, std::pow(1.5, -3), 1e-15);
+  // Clamped at 1e-15.
+  EXPECT_EQ(run(1e-15, 1e9, 2).kl_beta, 1e-15);
+  // One step against a tiny target: the host's rule on the step's KL (0 when the policy has
+  // not moved yet, which divides).
+  const double target = 1e-30, tolerance = small_config().ppo.kl_tolerance;
+  const UpdateStats one = run(2.0, target, 1);
+  const double expected = one.approx_kl < target * (1 - tolerance)   ? 2.0 / 1.5
+                          : one.approx_kl > target * (1 + tolerance) ? 2.0 * 1.5
+                                                                     : 2.0;
+  EXPECT_DOUBLE_EQ(one.kl_beta, expected);
+  // After the first step the policy has moved and its KL is above any tiny target.
+  const UpdateStats two = run(2.0, target, 2);
+  EXPECT_GT(two.approx_kl, 0);
+  EXPECT_DOUBLE_EQ(two.kl_beta, expected * 1.5);
+}
+
 TEST(RlPpo, PerNetlistStatisticsPutRewardsOfDifferentScalesOnOne) {
   EnvOptions eo;
   auto task = make_task(kTinyNetlist, kTinyPlc, eo);

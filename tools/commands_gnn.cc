@@ -122,6 +122,7 @@ int run_bench_train(const BenchTrainFlags& f) {
   if (r.learned) {
     const double rate = r.samples * r.epochs / r.learn_seconds;
     j["learn"] = {{"seconds", r.learn_seconds}, {"samples", r.samples}, {"gradient_steps", r.gradient_steps},
+                  {"minibatch", r.minibatch},
                   {"samples_per_s", rate}};
     if (!f.json)
       fmt::print("learn            {:.2f} s for {} steps x {} epochs ({} gradient steps of {}): {:.0f} samples/s\n",
@@ -153,6 +154,9 @@ void add_bench_train(CLI::App& app, Run& chosen) {
   cmd->add_flag("--step-rewards", o.step_rewards, "Record the shaped step rewards (ppo.reward_shaping)");
   cmd->add_flag("--central", o.central, "Central inference: one batch of every environment per step");
   cmd->add_flag("!--no-cost-maps", o.config.cost_maps, "A network without the cost maps (as before they existed)");
+  cmd->add_flag("--greedy-prior", o.config.greedy_prior, "A network with the greedy placer's proxy map as its prior");
+  cmd->add_option("--minibatch", o.minibatch, "Samples per gradient step of the update (default: ppo.minibatch's)")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", f->json, "Print one JSON object");
   cmd->callback([f, &chosen] { chosen = [f] { return run_bench_train(*f); }; });
 }
