@@ -55,9 +55,11 @@ BenchResult bench(const BenchOptions& o, const std::function<void(const CollectT
     Collector collector({task.get()}, w, o.envs_per_worker, o.central);
     collector.set_step_rewards(o.step_rewards);
     collector.run(*net, device, 0, {{0, 99, false, -1e300}});  // warm-up: allocations, kernels
+    CollectPhases phases;
+    if (o.profile) collector.set_phases(&phases);
     const auto t0 = Clock::now();
     last = collector.run(*net, device, 0, jobs);
-    CollectTiming t{w, seconds_since(t0), 0, static_cast<int>(last.size())};
+    CollectTiming t{w, seconds_since(t0), 0, static_cast<int>(last.size()), phases};
     for (const auto& e : last) t.steps += e.steps();
     r.collect.push_back(t);
     if (on_collect) on_collect(t);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gnn/config.h"
+#include "rl/phases.h"
 
 namespace rlplace::rl {
 
@@ -23,6 +24,7 @@ struct BenchOptions {
   bool learn = true;               // false: collection only
   bool step_rewards = false;       // record shaped step rewards (ppo.reward_shaping)
   int minibatch = 0;               // the update's; 0: the default PPO configuration's
+  bool profile = false;            // time each phase of central inference's steps (rl/phases.h)
   gnn::GnnConfig config;
 };
 
@@ -31,6 +33,7 @@ struct CollectTiming {
   double seconds = 0;
   int64_t steps = 0;
   int episodes = 0;
+  CollectPhases phases;  // with BenchOptions::profile and central inference
 };
 
 struct BenchResult {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <exception>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <torch/cuda.h>
 
 namespace rlplace::rl {
 
@@ -166,6 +168,7 @@ struct Collector::Run {
   // On a GPU, each netlist's static rows stay on the device between steps (on the CPU the
   // host-built batch is faster: docs/benchmarks.md).
   gnn::StaticTensorCache* cache = nullptr;
+  CollectPhases* phases = nullptr;  // central inference, profiled
   int G = 0;
   int64_t G2 = 0;
   int groups = 0;
@@ -206,6 +209,7 @@ std::vector<Episode> Collector::run(gnn::PolicyValueNetImpl& net, torch::Device 
       int saved = at::get_num_threads();
       ~Restore() { at::set_num_threads(saved); }
     } restore;
+    r.phases = central_ ? phases_ : nullptr;
     if (central_)
       run_central(r);
     else
@@ -285,6 +289,18 @@ bool Collector::run_group(Run& r, Worker& ws, int group, std::vector<gnn::Dynami
 
 namespace {
 
+// Seconds since the last lap (or the start), once `device` has done what it was given.
+struct Lap {
+  std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+  double next(torch::Device device) {
+    if (device.is_cuda()) torch::cuda::synchronize();
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - t).count();
+    t = now;
+    return s;
+  }
+};
+
 // f(i) for i in [0, n) on up to `threads` threads; the first exception is rethrown.
 void parallel_for(int n, int threads, const std::function<void(int)>& f) {
   threads = std::min(threads, n);
@@ -317,10 +333,25 @@ void parallel_for(int n, int threads, const std::function<void(int)>& f) {
 // to `threads` threads.
 void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
                      const std::vector<gnn::StateRef>& refs, int threads) {
+  Lap lap;
   gnn::GraphBatch batch = r.cache ? gnn::make_batch(refs, *r.cache) : gnn::make_batch(refs, r.G, r.device);
+  if (r.phases) r.phases->batch += lap.next(r.device);
   gnn::PolicyOutput out = r.net.forward(batch);
+  if (r.phases) r.phases->forward += lap.next(r.device);
   const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
   const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
+  if (r.phases) r.phases->copy_back += lap.next(r.device);
+  // Measured on leaving, after the actions (and the episodes they end).
+  const struct StepPhase {
+    Run& r;
+    Lap& lap;
+    ~StepPhase() {
+      if (r.phases) {
+        r.phases->step += lap.next(torch::kCPU);
+        ++r.phases->steps;
+      }
+    }
+  } step_phase{r, lap};
   parallel_for(static_cast<int>(rows.size()), threads, [&](int i) {
     step_slot(r, first + rows[i], slots[rows[i]], *refs[i].state, lp.data_ptr<float>() + i * r.G2,
               v.data_ptr<float>()[i]);
@@ -386,10 +417,12 @@ void Collector::run_central(Run& r) {
       for (int s = 0; s < count; ++s)
         if (slots[s].active) rows.push_back(s);
       if (rows.empty()) break;
+      Lap lap;
       parallel_for(static_cast<int>(rows.size()), workers_, [&](int i) {
         const int s = rows[i];
         gnn::dynamic_features(tasks_[r.jobs[first + s].task]->features, *slots[s].env, states[s], maps);
       });
+      if (r.phases) r.phases->features += lap.next(torch::kCPU);
       std::vector<gnn::StateRef> refs;
       for (int s : rows) refs.push_back({&tasks_[r.jobs[first + s].task]->features, &states[s]});
       step(r, first, slots, rows, refs, workers_);

@@ -21,6 +21,7 @@
 #include "gnn/features.h"
 #include "gnn/model.h"
 #include "placer/env.h"
+#include "rl/phases.h"
 
 namespace rlplace::rl {
 
@@ -113,6 +114,9 @@ class Collector {
   void set_episode_hook(EpisodeHook hook) { hook_ = std::move(hook); }
   // Fill Episode::step_rewards: one evaluation of the partial placement per step.
   void set_step_rewards(bool on) { step_rewards_ = on; }
+  // Add each phase's time of central inference's steps to `phases` (nullptr: off, the
+  // default). Runs of workers with their own batches leave it untouched.
+  void set_phases(CollectPhases* phases) { phases_ = phases; }
 
   // Episodes in job order. `net` must not be trained while this runs.
   std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,
@@ -143,6 +147,7 @@ class Collector {
   std::vector<std::unique_ptr<Worker>> worker_state_;
   EpisodeHook hook_;
   bool step_rewards_ = false;
+  CollectPhases* phases_ = nullptr;
 };
 
 // Samples an action from one row of log-probabilities (-inf = infeasible) with `u` uniform

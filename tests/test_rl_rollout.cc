@@ -2,6 +2,8 @@
 // workers, infeasible episodes, failures in the collector threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -155,6 +157,41 @@ TEST(RlRollout, EpisodesDoNotDependOnTheNumberOfWorkers) {
     }
   }
   EXPECT_EQ(a[0].cost_maps.size(), static_cast<size_t>(a[0].steps()) * kCostMapChannels * 16);  // 4 x 4 grid
+}
+
+// Central inference's phase profile: a step per batch (one per macro when every episode
+// runs in the one batch), phases that add up to no more than the run, adding up across
+// runs; workers with their own batches leave it untouched.
+TEST(RlRollout, CentralInferenceProfilesThePhasesOfItsSteps) {
+  EnvOptions eo;
+  auto task = make_task(kTinyNetlist, kTinyPlc, eo);
+  torch::manual_seed(11);
+  gnn::PolicyValueNet net(small_config().gnn);
+  net->eval();
+  std::vector<Collector::Job> jobs;
+  for (int i = 0; i < 6; ++i) jobs.push_back({0, mix_seed(3, i), false, -1e300});
+  CollectPhases phases;
+  Collector central({task.get()}, 2, 1, true);
+  central.set_phases(&phases);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto episodes = central.run(*net, torch::kCPU, 0, jobs);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  int longest = 0;
+  for (const auto& e : episodes) longest = std::max(longest, e.steps());
+  EXPECT_EQ(longest, 3);
+  EXPECT_EQ(phases.steps, longest);
+  for (double s : {phases.features, phases.batch, phases.forward, phases.copy_back, phases.step}) EXPECT_GE(s, 0);
+  EXPECT_GT(phases.forward, 0);
+  EXPECT_GT(phases.batch, 0);
+  EXPECT_LE(phases.features + phases.batch + phases.forward + phases.copy_back + phases.step, wall);
+  central.run(*net, torch::kCPU, 0, jobs);
+  EXPECT_EQ(phases.steps, 2 * longest);
+  CollectPhases untouched;
+  Collector own({task.get()}, 2, 1, false);
+  own.set_phases(&untouched);
+  own.run(*net, torch::kCPU, 0, jobs);
+  EXPECT_EQ(untouched.steps, 0);
+  EXPECT_EQ(untouched.forward, 0);
 }
 
 TEST(RlRollout, AMacroWithNowhereToGoEndsTheEpisodeWithTheInfeasibleReward) {

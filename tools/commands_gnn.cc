@@ -103,6 +103,9 @@ struct BenchTrainFlags {
   bool json = false;
 };
 
+// Milliseconds per step of a profiled phase.
+double ms_per_step(double seconds, const rl::CollectPhases& p) { return 1e3 * seconds / static_cast<double>(p.steps); }
+
 int run_bench_train(const BenchTrainFlags& f) {
   const rl::BenchOptions& o = f.options;
   const rl::BenchResult r = rl::bench(o, [&](const rl::CollectTiming& t) {
@@ -111,11 +114,26 @@ int run_bench_train(const BenchTrainFlags& f) {
     fmt::print("collect          {:>3} worker{} x {} env{}: {:.2f} s for {} episodes, {:.0f} steps/s, {:.2f} episodes/s\n",
                t.workers, t.workers == 1 ? " " : "s", o.envs_per_worker, o.envs_per_worker == 1 ? "" : "s", s, t.episodes,
                t.steps / s, t.episodes / s);
+    const rl::CollectPhases& p = t.phases;
+    if (p.steps > 0)
+      fmt::print("  a step, ms     features {:.2f}, batch {:.2f}, forward {:.2f}, copy back {:.2f}, actions {:.2f} "
+                 "({} steps; the device waited for after each phase)\n",
+                 ms_per_step(p.features, p), ms_per_step(p.batch, p), ms_per_step(p.forward, p),
+                 ms_per_step(p.copy_back, p), ms_per_step(p.step, p), p.steps);
   });
   nlohmann::json runs = nlohmann::json::array();
-  for (const auto& t : r.collect)
+  for (const auto& t : r.collect) {
     runs.push_back({{"workers", t.workers}, {"seconds", t.seconds}, {"steps_per_s", t.steps / t.seconds},
                     {"episodes_per_s", t.episodes / t.seconds}});
+    const rl::CollectPhases& p = t.phases;
+    if (p.steps > 0)
+      runs.back()["phases_ms_per_step"] = {{"features", ms_per_step(p.features, p)},
+                                           {"batch", ms_per_step(p.batch, p)},
+                                           {"forward", ms_per_step(p.forward, p)},
+                                           {"copy_back", ms_per_step(p.copy_back, p)},
+                                           {"actions", ms_per_step(p.step, p)},
+                                           {"steps", p.steps}};
+  }
   nlohmann::json j = {{"cpu", cpu_model()},   {"device", o.device},     {"netlist", o.netlist},
                       {"macros", r.macros},   {"episodes", o.episodes}, {"envs_per_worker", o.envs_per_worker},
                       {"config", nlohmann::json::parse(o.config.to_json())}, {"collect", runs}};
@@ -152,7 +170,11 @@ void add_bench_train(CLI::App& app, Run& chosen) {
   cmd->add_option("--seed", o.seed, "Seed of the weights and episodes");
   cmd->add_flag("!--no-learn", o.learn, "Collection only");
   cmd->add_flag("--step-rewards", o.step_rewards, "Record the shaped step rewards (ppo.reward_shaping)");
-  cmd->add_flag("--central", o.central, "Central inference: one batch of every environment per step");
+  CLI::Option* central = cmd->add_flag("--central", o.central, "Central inference: one batch of every environment per step");
+  cmd->add_flag("--profile", o.profile,
+                "Time each phase of a central step (features, batch, forward, copy back, actions); waits for the device "
+                "after each")
+      ->needs(central);
   cmd->add_flag("!--no-cost-maps", o.config.cost_maps, "A network without the cost maps (as before they existed)");
   cmd->add_flag("--greedy-prior", o.config.greedy_prior, "A network with the greedy placer's proxy map as its prior");
   cmd->add_option("--minibatch", o.minibatch, "Samples per gradient step of the update (default: ppo.minibatch's)")

@@ -63,5 +63,36 @@ TEST(GnnCommand, TraceIsWrittenOrRefusedAtOnce) {
   EXPECT_EQ(output.find("graph "), std::string::npos) << output;  // refused before the timings
 }
 
+// --profile splits central inference's steps into their phases, per step and in the JSON;
+// without --central there is no such step, and the flag is refused.
+TEST(GnnCommand, BenchTrainProfilesTheCentralSteps) {
+  const std::string args = " --grid 32 --workers 2 --episodes 4 --no-learn --netlist " +
+                           test::data("netlists/data/ct_samples/toy_macro_stdcell/netlist.pb.txt") + " --plc " +
+                           test::data("netlists/data/ct_samples/toy_macro_stdcell/initial.plc");
+  std::string output;
+  ASSERT_EQ(test::run_rlplace("bench train --central --profile --json" + args, output), 0) << output;
+  const auto j = nlohmann::json::parse(output);
+  ASSERT_EQ(j["collect"].size(), 1u);
+  const auto& phases = j["collect"][0]["phases_ms_per_step"];
+  // Every episode of the toy chip places its macros in the one batch: a step per macro.
+  EXPECT_EQ(phases["steps"].get<int64_t>(), j["macros"].get<int64_t>());
+  double total = 0;
+  for (const char* k : {"features", "batch", "forward", "copy_back", "actions"}) {
+    ASSERT_TRUE(phases.contains(k)) << k;
+    EXPECT_GE(phases[k].get<double>(), 0) << k;
+    total += phases[k].get<double>();
+  }
+  EXPECT_GT(phases["forward"].get<double>(), 0);
+  const double run_ms = 1e3 * j["collect"][0]["seconds"].get<double>();
+  EXPECT_LE(total * phases["steps"].get<double>(), run_ms);
+  ASSERT_EQ(test::run_rlplace("bench train --central --profile" + args, output), 0) << output;
+  EXPECT_NE(output.find("a step, ms"), std::string::npos) << output;
+  // Unprofiled: no phases.
+  ASSERT_EQ(test::run_rlplace("bench train --central --json" + args, output), 0) << output;
+  EXPECT_FALSE(nlohmann::json::parse(output)["collect"][0].contains("phases_ms_per_step"));
+  EXPECT_NE(test::run_rlplace("bench train --profile" + args, output), 0);
+  EXPECT_NE(output.find("--central"), std::string::npos) << output;
+}
+
 }  // namespace
 }  // namespace rlplace::gnn
