@@ -341,21 +341,14 @@ void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vec
   const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
   const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
   if (r.phases) r.phases->copy_back += lap.next(r.device);
-  // Measured on leaving, after the actions (and the episodes they end).
-  const struct StepPhase {
-    Run& r;
-    Lap& lap;
-    ~StepPhase() {
-      if (r.phases) {
-        r.phases->step += lap.next(torch::kCPU);
-        ++r.phases->steps;
-      }
-    }
-  } step_phase{r, lap};
   parallel_for(static_cast<int>(rows.size()), threads, [&](int i) {
     step_slot(r, first + rows[i], slots[rows[i]], *refs[i].state, lp.data_ptr<float>() + i * r.G2,
               v.data_ptr<float>()[i]);
   });
+  if (r.phases) {
+    r.phases->step += lap.next(torch::kCPU);  // the actions, and the episodes they end
+    ++r.phases->steps;
+  }
 }
 
 // Episode `index` takes one action from its row of log-probabilities.
