@@ -29,6 +29,9 @@ PolicyPlaceResult run_policy(const PlaceRequest& r, int samples) {
   PolicyPlaceOptions po;
   po.policy = r.policy.empty() ? default_policy() : r.policy;
   po.samples = samples;
+  po.beam = r.beam;
+  po.beam_expand = r.beam_expand;
+  po.beam_by_log_prob = r.beam_by_log_prob;
   po.seed = r.seed;
   po.workers = r.threads;
   po.device = r.device;
@@ -38,6 +41,9 @@ PolicyPlaceResult run_policy(const PlaceRequest& r, int samples) {
 }
 
 std::string policy_phrase(const PolicyPlaceResult& res) {
+  if (res.chosen == -2)
+    return fmt::format("the policy {} (its beam search, {:.6f}; greedy of {} episode{} {:.6f})", res.checkpoint,
+                       res.costs.proxy_cost, res.episodes, res.episodes == 1 ? "" : "s", res.greedy_proxy);
   return res.chosen < 0 ? fmt::format("the policy {} (greedy of {} episode{}; {:.6f})", res.checkpoint, res.episodes,
                                       res.episodes == 1 ? "" : "s", res.costs.proxy_cost)
                         : fmt::format("the policy {} (sample {} of {} episodes, {:.6f}; greedy {:.6f})", res.checkpoint,

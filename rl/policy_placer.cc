@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "gnn/model.h"
+#include "rl/beam.h"
 #include "rl/rollout.h"
 #include "rl/run_dir.h"
 
@@ -49,12 +50,30 @@ PolicyPlaceResult place_with_policy(const Design& design, const EnvOptions& env_
       r.chosen = static_cast<int>(i) - 1;
     }
   }
-  if (!best)
-    throw InputError(fmt::format("the policy found no legal position for every hard macro in {} episode{}", eps.size(),
-                                 eps.size() == 1 ? "" : "s"));
   r.greedy_proxy = eps[0].infeasible ? std::numeric_limits<double>::quiet_NaN() : eps[0].costs.proxy_cost;
-  r.placement = *best->placement;
-  r.costs = best->costs;
+  bool found = best != nullptr;
+  if (best) {
+    r.placement = *best->placement;
+    r.costs = best->costs;
+  }
+  if (o.beam > 0) {
+    BeamOptions bo;
+    bo.width = o.beam;
+    bo.expand = o.beam_expand;
+    bo.rank = o.beam_by_log_prob ? BeamRank::kLogProb : BeamRank::kProxy;
+    bo.threads = collector.workers();
+    BeamResult b = beam_decode(*task, *net, device, bo);
+    r.beam_proxy = b.infeasible ? std::numeric_limits<double>::quiet_NaN() : b.costs.proxy_cost;
+    if (!b.infeasible && (!found || b.costs.proxy_cost < r.costs.proxy_cost)) {
+      r.placement = std::move(b.placement);
+      r.costs = b.costs;
+      r.chosen = -2;
+      found = true;
+    }
+  }
+  if (!found)
+    throw InputError(fmt::format("the policy found no legal position for every hard macro in {} episode{}{}", eps.size(),
+                                 eps.size() == 1 ? "" : "s", o.beam > 0 ? " nor in its beam search" : ""));
   return r;
 }
 

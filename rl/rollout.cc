@@ -301,7 +301,8 @@ struct Lap {
   }
 };
 
-// f(i) for i in [0, n) on up to `threads` threads; the first exception is rethrown.
+}  // namespace
+
 void parallel_for(int n, int threads, const std::function<void(int)>& f) {
   threads = std::min(threads, n);
   if (threads <= 1) {
@@ -326,8 +327,6 @@ void parallel_for(int n, int threads, const std::function<void(int)>& f) {
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
 }
-
-}  // namespace
 
 // One policy evaluation for the active slots `rows`, and one step of each, the steps on up
 // to `threads` threads.

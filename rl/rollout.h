@@ -155,6 +155,10 @@ class Collector {
 // lowest index among ties. -1 when no action is feasible.
 int64_t choose_action(const float* log_probs, int64_t n, bool greedy, double u);
 
+// f(i) for i in [0, n) on up to `threads` threads (the caller is one of them); the first
+// exception is rethrown once all have stopped.
+void parallel_for(int n, int threads, const std::function<void(int)>& f);
+
 // Distinct seeds for (seed, a, b, c) by SplitMix64 mixing.
 uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0);
 

@@ -83,6 +83,14 @@ void add_place(CLI::App& app, Run& chosen) {
                   "else the bundled pretrained policy");
   cmd->add_option("--samples", rq.samples, "For --placer rl|policy: sampled episodes besides the greedy one; the best is kept (0: none for policy; for rl, one episode per thread in all)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--beam", rq.beam,
+                  "For --placer rl|policy: also a beam search of this width, the policy proposing --beam-expand cells "
+                  "per partial placement and the partial proxy cost ranking them; the best placement is kept (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--beam-expand", rq.beam_expand, "For --beam: the policy's most probable cells tried per partial placement")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--beam-by-log-prob", rq.beam_by_log_prob,
+                "For --beam: rank partial placements by the policy's summed log-probability instead of the proxy cost");
   cmd->add_option("--device", rq.device, "For --placer rl|policy: cpu, cuda, cuda:1, ...");
   cmd->add_option("--out", job.out, "Output placement (.plc), written atomically")->required();
   cmd->add_option("--seed", rq.seed, "Random seed");

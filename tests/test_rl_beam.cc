@@ -1,0 +1,170 @@
+// Beam search over a policy's decode (rl/beam.h): exhaustive at a large width, the greedy
+// decode at width one, independent of the thread count, and what the policy placer keeps.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <limits>
+#include <stdexcept>
+
+#include "gnn/model.h"
+#include "placer/env.h"
+#include "rl/beam.h"
+#include "rl/policy_placer.h"
+#include "rl/rollout.h"
+#include "tests/rl_test_util.h"
+#include "tests/test_util.h"
+
+namespace rlplace::rl {
+namespace {
+
+// The lowest proxy cost of every complete grid placement of the task's macros, each
+// finished by the solver as an episode is.
+double exhaustive_optimum(const Task& t, int& leaves) {
+  double best = std::numeric_limits<double>::infinity();
+  std::function<void(const PlacementEnv&)> visit = [&](const PlacementEnv& env) {
+    if (env.done()) {
+      if (env.infeasible()) return;
+      PlacementEnv last(env);
+      best = std::min(best, last.finish().proxy_cost);
+      ++leaves;
+      return;
+    }
+    for (int cell = 0; cell < static_cast<int>(env.mask().size()); ++cell)
+      if (env.mask()[cell]) {
+        PlacementEnv next(env);
+        next.step(cell);
+        visit(next);
+      }
+  };
+  visit(PlacementEnv(t.design.netlist, t.design.params, t.design.placement, t.env_options));
+  return best;
+}
+
+gnn::PolicyValueNet untrained(uint64_t seed) {
+  torch::manual_seed(seed);
+  gnn::PolicyValueNet net(small_config().gnn);
+  net->eval();
+  return net;
+}
+
+// Wide enough to keep every partial placement and to try every cell, the beam is an
+// exhaustive search, whatever the policy: its result is the grid's optimum, exactly, for
+// either ranking.
+TEST(RlBeam, AWideEnoughBeamFindsTheExhaustiveOptimum) {
+  auto task = make_task(kTinyNetlist, kTinyPlc, EnvOptions{});
+  int leaves = 0;
+  const double optimum = exhaustive_optimum(*task, leaves);
+  EXPECT_EQ(leaves, 16 * 15 * 14);  // 3 one-cell macros on a 4 x 4 grid
+  auto net = untrained(5);
+  for (bool by_log_prob : {false, true}) {
+    BeamOptions o;
+    o.width = 4096;
+    o.expand = 16;
+    o.rank = by_log_prob ? BeamRank::kLogProb : BeamRank::kProxy;
+    const BeamResult r = beam_decode(*task, *net, torch::kCPU, o);
+    ASSERT_FALSE(r.infeasible);
+    EXPECT_EQ(r.finished, leaves);
+    EXPECT_EQ(r.costs.proxy_cost, optimum) << "by log-probability: " << by_log_prob;
+    // 16 first cells, then each of them with the second macro's 15, then the third's 14.
+    EXPECT_EQ(r.scored, 16 + 16 * 15 + 16 * 15 * 14);
+  }
+  // A narrow beam keeps fewer and finishes no more than its width.
+  BeamOptions narrow;
+  narrow.width = 2;
+  narrow.expand = 3;
+  const BeamResult n = beam_decode(*task, *net, torch::kCPU, narrow);
+  EXPECT_EQ(n.finished, 2);
+  EXPECT_GE(n.costs.proxy_cost, optimum);
+  EXPECT_EQ(n.scored, 3 + 2 * 3 + 2 * 3);
+}
+
+// Width one, one cell per step, ranked by log-probability: the policy's greedy decode.
+TEST(RlBeam, WidthOneByLogProbabilityIsTheGreedyDecode) {
+  auto task = make_task(kSampleNetlist, kSamplePlc, EnvOptions{});
+  gnn::GnnConfig gc = sample_config().gnn;
+  torch::manual_seed(13);
+  gnn::PolicyValueNet net(gc);
+  net->eval();
+  Collector collector({task.get()}, 1, 1);
+  Collector::Job greedy;
+  greedy.greedy = true;
+  greedy.keep_placement_below = std::numeric_limits<double>::infinity();
+  const auto eps = collector.run(*net, torch::kCPU, 0, {greedy});
+  ASSERT_FALSE(eps[0].infeasible);
+  BeamOptions o;
+  o.width = 1;
+  o.expand = 1;
+  o.rank = BeamRank::kLogProb;
+  const BeamResult b = beam_decode(*task, *net, torch::kCPU, o);
+  ASSERT_FALSE(b.infeasible);
+  for (int32_t m : task->order) {
+    EXPECT_EQ(b.placement.x[m], eps[0].placement->x[m]) << task->design.netlist.name[m];
+    EXPECT_EQ(b.placement.y[m], eps[0].placement->y[m]) << task->design.netlist.name[m];
+  }
+  EXPECT_EQ(b.costs.proxy_cost, eps[0].costs.proxy_cost);
+  EXPECT_EQ(b.finished, 1);
+}
+
+// The threads only share the work: the same placement from one thread and from three.
+TEST(RlBeam, TheResultDoesNotDependOnTheNumberOfThreads) {
+  auto task = make_task(kSampleNetlist, kSamplePlc, EnvOptions{});
+  torch::manual_seed(17);
+  gnn::PolicyValueNet net(sample_config().gnn);
+  net->eval();
+  BeamOptions o;
+  o.width = 4;
+  o.expand = 3;
+  o.threads = 1;
+  const BeamResult a = beam_decode(*task, *net, torch::kCPU, o);
+  o.threads = 3;
+  const BeamResult b = beam_decode(*task, *net, torch::kCPU, o);
+  ASSERT_FALSE(a.infeasible);
+  EXPECT_EQ(a.placement.x, b.placement.x);
+  EXPECT_EQ(a.placement.y, b.placement.y);
+  EXPECT_EQ(a.costs.proxy_cost, b.costs.proxy_cost);
+  EXPECT_EQ(a.scored, b.scored);
+  EXPECT_EQ(a.finished, 4);
+}
+
+TEST(RlBeam, AWidthOrExpansionBelowOneIsRefused) {
+  auto task = make_task(kTinyNetlist, kTinyPlc, EnvOptions{});
+  auto net = untrained(1);
+  BeamOptions o;
+  o.width = 0;
+  EXPECT_THROW(beam_decode(*task, *net, torch::kCPU, o), std::invalid_argument);
+  o.width = 2;
+  o.expand = 0;
+  EXPECT_THROW(beam_decode(*task, *net, torch::kCPU, o), std::invalid_argument);
+}
+
+// The policy placer keeps the beam's placement when it costs less than the greedy episode's,
+// and says so; on the tiny netlist an exhaustive beam reaches the optimum.
+TEST(RlBeam, ThePolicyPlacerKeepsTheBeamsPlacementWhenItCostsLess) {
+  const std::string dir = test::temp_dir("rl_beam");
+  auto net = untrained(5);
+  const std::string path = dir + "/untrained.pt";
+  gnn::save_checkpoint(path, *net);
+  auto task = make_task(kTinyNetlist, kTinyPlc, EnvOptions{});
+  int leaves = 0;
+  const double optimum = exhaustive_optimum(*task, leaves);
+  PolicyPlaceOptions po;
+  po.policy = path;
+  po.workers = 2;
+  const PolicyPlaceResult plain = place_with_policy(task->design, task->env_options, po);
+  EXPECT_TRUE(std::isnan(plain.beam_proxy));
+  ASSERT_GT(plain.costs.proxy_cost, optimum);  // else this check could not tell the beam was used
+  po.beam = 4096;
+  po.beam_expand = 16;
+  const PolicyPlaceResult beam = place_with_policy(task->design, task->env_options, po);
+  EXPECT_EQ(beam.chosen, -2);
+  EXPECT_EQ(beam.costs.proxy_cost, optimum);
+  EXPECT_EQ(beam.beam_proxy, optimum);
+  EXPECT_EQ(beam.greedy_proxy, plain.costs.proxy_cost);
+  Evaluator ev(task->design.netlist, task->design.params);
+  ev.reset(beam.placement);
+  EXPECT_EQ(ev.costs().proxy_cost, optimum);
+  EXPECT_TRUE(ev.legality().legal());
+}
+
+}  // namespace
+}  // namespace rlplace::rl
