@@ -30,7 +30,7 @@ struct PlaceRequest {
   // Learned placers.
   std::string policy;              // checkpoint or training directory; empty: the bundled one
   int samples = 0;                 // sampled episodes besides the greedy one
-  int beam = 0;                    // width of a beam search besides them (rl/beam.h); 0: none
+  int beam = -1;                   // width of a beam search besides them (rl/beam.h); 0: none; -1: the placer's own
   int beam_expand = 4;             // the policy's cells the beam tries from each partial placement
   bool beam_by_log_prob = false;   // rank the beam by the policy's log-probability, not the proxy
   std::string device = "cpu";

@@ -8,6 +8,9 @@
 
 #include "gnn/model.h"
 #include "placer/env.h"
+#include "placer/fd.h"
+#include "placer/registry.h"
+#include "rl/placers.h"
 #include "rl/beam.h"
 #include "rl/policy_placer.h"
 #include "rl/rollout.h"
@@ -164,6 +167,40 @@ TEST(RlBeam, ThePolicyPlacerKeepsTheBeamsPlacementWhenItCostsLess) {
   ev.reset(beam.placement);
   EXPECT_EQ(ev.costs().proxy_cost, optimum);
   EXPECT_TRUE(ev.legality().legal());
+}
+
+// The bundled policy's default decode (its greedy episode and a beam of 4) on Circuit
+// Training's two-macro sample, which it never trained on: the grid's exhaustive optimum, well
+// below the greedy placer (docs/quality.md), through the placer a user runs.
+TEST(RlBeam, TheBundledPolicyReachesTheGridOptimumOfAnUnseenSample) {
+  register_builtin_placers();
+  register_placers();
+  auto task = make_task(data("netlists/data/ct_samples/simple_with_coords/netlist.pb.txt"),
+                        data("netlists/data/ct_samples/simple_with_coords/initial.plc"), EnvOptions{});
+  EnvOptions env;
+  env.fd = default_fd_options(task->design.netlist);
+  env.fd.threads = 1;
+  auto exact = make_task(task->design, env, "sample");
+  int leaves = 0;
+  const double optimum = exhaustive_optimum(*exact, leaves);
+  EXPECT_EQ(leaves, 4 * 3);  // two macros on a 2 x 2 grid
+  PlaceRequest r;
+  r.design = &task->design;
+  r.env = env;
+  r.threads = 1;
+  r.policy = data("netlists/data/policies/pretrained.pt");
+  const PlaceOutcome policy = placer_or_throw("policy").place(r);
+  EXPECT_NE(policy.how.find("its beam search"), std::string::npos) << policy.how;
+  Evaluator ev(task->design.netlist, task->design.params);
+  ev.reset(policy.placement);
+  EXPECT_NEAR(ev.costs().proxy_cost, 0.419956, 5e-7);
+  EXPECT_EQ(ev.costs().proxy_cost, optimum);
+  const PlaceOutcome greedy = placer_or_throw("greedy").place(r);
+  ev.reset(greedy.placement);
+  EXPECT_NEAR(ev.costs().proxy_cost, 0.461732, 5e-7);
+  r.beam = 0;  // the greedy decode alone places as the greedy placer does here
+  ev.reset(placer_or_throw("policy").place(r).placement);
+  EXPECT_NEAR(ev.costs().proxy_cost, 0.461732, 5e-7);
 }
 
 }  // namespace

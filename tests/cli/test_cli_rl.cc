@@ -121,7 +121,8 @@ TEST(RlCommand, PlaceWithThePolicyRepeatsTheTrainersGreedyEpisode) {
                                     kTinyNetlist, kTinyPlc, base, base), out), 0) << out;
   const auto csv = read_csv(base + "/run/metrics.csv");
   const size_t c = std::find(csv[0].begin(), csv[0].end(), "tiny3/greedy_proxy") - csv[0].begin();
-  ASSERT_EQ(run_command(fmt::format("place --placer policy --policy {}/run --netlist {} --plc {} --out {}/p.plc --json", base,
+  // --beam 0: the greedy decode alone, as the trainer's greedy episode is.
+  ASSERT_EQ(run_command(fmt::format("place --placer policy --beam 0 --policy {}/run --netlist {} --plc {} --out {}/p.plc --json", base,
                                     kTinyNetlist, kTinyPlc, base), out), 0) << out;
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(fmt::format("{}", j["proxy_cost"].get<double>()), csv.back()[c]);
@@ -174,8 +175,8 @@ TEST(RlCommand, TheInputPlacementStartsTheSearchWhenItCostsLessThanThePolicys) {
   ASSERT_EQ(run_command(fmt::format("place --placer legalize --netlist {} --plc {} --out {}/l.plc --json", nl, plc, base), out),
             0) << out;
   const double input = nlohmann::json::parse(out)["proxy_cost"].get<double>();
-  ASSERT_EQ(run_command(fmt::format("place --placer policy --netlist {} --plc {} --out {}/p.plc --json", nl, plc, base), out),
-            0) << out;
+  ASSERT_EQ(run_command(fmt::format("place --placer policy --beam 0 --netlist {} --plc {} --out {}/p.plc --json", nl, plc,
+                                    base), out), 0) << out;
   EXPECT_GT(nlohmann::json::parse(out)["proxy_cost"].get<double>(), input + 0.03);
   ASSERT_EQ(run_command(fmt::format("place --placer rl --seconds 0.001 --threads 1 --netlist {} --plc {} --out {}/rl.plc", nl,
                                     plc, base), out), 0) << out;
