@@ -1,5 +1,6 @@
 #include "rl/placers.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <thread>
 
@@ -46,7 +47,7 @@ PolicyPlaceResult run_policy(const PlaceRequest& r, int samples, int beam) {
   return place_with_policy(*r.design, env, po);
 }
 
-std::string policy_phrase(const PolicyPlaceResult& res) {
+std::string episodes_phrase(const PolicyPlaceResult& res) {
   if (res.chosen == -2)
     return fmt::format("the policy {} (its beam search, {:.6f}; greedy of {} episode{} {:.6f})", res.checkpoint,
                        res.costs.proxy_cost, res.episodes, res.episodes == 1 ? "" : "s", res.greedy_proxy);
@@ -54,6 +55,14 @@ std::string policy_phrase(const PolicyPlaceResult& res) {
                                       res.episodes == 1 ? "" : "s", res.costs.proxy_cost)
                         : fmt::format("the policy {} (sample {} of {} episodes, {:.6f}; greedy {:.6f})", res.checkpoint,
                                       res.chosen, res.episodes, res.costs.proxy_cost, res.greedy_proxy);
+}
+
+// With a beam that did not win, its cost too.
+std::string policy_phrase(const PolicyPlaceResult& res) {
+  std::string phrase = episodes_phrase(res);
+  if (res.chosen != -2 && !std::isnan(res.beam_proxy))
+    phrase.insert(phrase.size() - 1, fmt::format("; its beam search {:.6f}", res.beam_proxy));
+  return phrase;
 }
 
 PlaceOutcome place_policy(const PlaceRequest& r) {
