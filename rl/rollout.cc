@@ -136,13 +136,23 @@ int64_t choose_action(const float* lp, int64_t n, bool greedy, double u) {
 struct Collector::Worker {
   // Environments by task, one per slot of the worker's group.
   std::map<int, std::vector<std::unique_ptr<PlacementEnv>>> envs;
-  PlacementEnv& env(const Task& task, int task_index, int slot, int slots) {
+  // Makes room for `slots` environments of the task; env() of a slot below it then touches only
+  // that slot's entry, so that different slots may be created on different threads.
+  void reserve(int task_index, int slots) {
     auto& v = envs[task_index];
     if (v.size() < static_cast<size_t>(slots)) v.resize(slots);
-    if (!v[slot])
-      v[slot] = std::make_unique<PlacementEnv>(task.design.netlist, task.design.params, task.design.placement,
-                                               task.env_options);
-    return *v[slot];
+  }
+  PlacementEnv& env(const Task& task, int task_index, int slot, int slots) {
+    reserve(task_index, slots);
+    return create(task, task_index, slot);
+  }
+  // The slot's environment, built on first use; the slot must be reserved.
+  PlacementEnv& create(const Task& task, int task_index, int slot) {
+    std::unique_ptr<PlacementEnv>& e = envs.at(task_index)[slot];
+    if (!e)
+      e = std::make_unique<PlacementEnv>(task.design.netlist, task.design.params, task.design.placement,
+                                         task.env_options);
+    return *e;
   }
 };
 
@@ -389,7 +399,11 @@ void Collector::run_central(Run& r) {
     const int count = std::min(kCentralBatch, total - first);
     std::vector<Slot> slots(count);
     std::vector<gnn::DynamicFeatures> states(count);
-    // Environments are created here, one per slot and task, before the parallel part.
+    // One environment per slot and task, built in parallel: building one takes milliseconds
+    // (3.6 ms for Ariane133 on the VM of docs/benchmarks.md, 13-16 ms where its memory is touched
+    // for the first time), and a central batch holds hundreds.
+    for (int s = 0; s < count; ++s) ws.reserve(r.jobs[first + s].task, count);
+    parallel_for(count, workers_, [&](int s) { ws.create(*tasks_[r.jobs[first + s].task], r.jobs[first + s].task, s); });
     for (int s = 0; s < count; ++s) {
       const Job& job = r.jobs[first + s];
       slots[s] = {&ws.env(*tasks_[job.task], job.task, s, count), std::mt19937_64(job.seed),
