@@ -86,8 +86,9 @@ void add_place(CLI::App& app, Run& chosen) {
   cmd->add_option("--beam", rq.beam,
                   "For --placer rl|policy: also a beam search of this width, the policy proposing --beam-expand cells "
                   "per partial placement and the partial proxy cost ranking them; the best placement is kept (0: none; "
-                  "-1: the placer's own, 4 for policy and none for rl)")
-      ->check(CLI::Range(-1, 1 << 20));
+                  "the placer's own unless given: 4 for policy, none for rl; at most 1024, each kept placement being a copy "
+                  "of the environment)")
+      ->check(CLI::Range(0, 1024));
   cmd->add_option("--beam-expand", rq.beam_expand, "For --beam: the policy's most probable cells tried per partial placement")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--beam-by-log-prob", rq.beam_by_log_prob,

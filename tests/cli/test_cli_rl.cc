@@ -142,6 +142,20 @@ TEST(RlCommand, PlaceWithThePolicyRepeatsTheTrainersGreedyEpisode) {
   EXPECT_EQ(out, fmt::format("rlplace: error: {}/nothing: no such policy checkpoint or training directory\n", base));
 }
 
+// A beam is a copy of the environment per kept placement: widths past 1,024 (and expansions
+// below one) are refused before anything runs, with one line naming the option.
+TEST(RlCommand, PlaceRefusesABeamOutOfRange) {
+  const std::string base = temp_dir("rl_beam_range");
+  std::string out;
+  for (const char* bad : {"--beam 1025", "--beam -1", "--beam-expand 0"}) {
+    EXPECT_EQ(run_command(fmt::format("place --placer policy {} --netlist {} --plc {} --out {}/p.plc", bad, kTinyNetlist,
+                                      kTinyPlc, base), out), 1) << bad;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+    EXPECT_NE(out.find(std::string(bad).substr(0, std::string(bad).find(' '))), std::string::npos) << out;
+    EXPECT_FALSE(std::filesystem::exists(base + "/p.plc")) << bad;
+  }
+}
+
 TEST(RlCommand, BundledPretrainedPolicyBeatsTheGreedyPlacerOnAriane) {
   // Without --policy, the policy placers use netlists/data/policies/pretrained.pt.
   const std::string base = temp_dir("rl_bundled");
