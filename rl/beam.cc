@@ -15,16 +15,17 @@ namespace rlplace::rl {
 
 namespace {
 
+// A kept partial placement; the beam holds them best ranked first.
 struct Partial {
   std::unique_ptr<PlacementEnv> env;
   double log_prob = 0;  // summed over the choices so far
-  double rank = 0;      // lower is better: the partial proxy, or the negated log-probability
 };
 
 struct Candidate {
   int parent = 0;
   int cell = 0;
-  double log_prob = 0, rank = 0;
+  double log_prob = 0;
+  double rank = 0;  // lower is better: the partial proxy, or the negated log-probability
 };
 
 // The `k` most probable feasible actions of one row, most probable first (lowest index
@@ -106,7 +107,6 @@ BeamResult beam_decode(const Task& task, gnn::PolicyValueNetImpl& net, torch::De
       next[j].env = std::make_unique<PlacementEnv>(*beam[c.parent].env);
       next[j].env->step(c.cell);
       next[j].log_prob = c.log_prob;
-      next[j].rank = c.rank;
     });
     // A partial placement that leaves the next macro no cell is dropped, unless all do.
     std::vector<Partial> kept;
