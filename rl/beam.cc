@@ -119,7 +119,7 @@ BeamResult beam_decode(const Task& task, gnn::PolicyValueNetImpl& net, torch::De
     beam = std::move(kept);
   }
 
-  const int finish = o.finish > 0 ? std::min<int>(o.finish, static_cast<int>(beam.size())) : static_cast<int>(beam.size());
+  const int finish = static_cast<int>(beam.size());
   std::vector<Costs> costs(finish);
   parallel_for(finish, threads, [&](int i) { costs[i] = beam[i].env->finish(); });
   int best = 0;

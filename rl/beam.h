@@ -18,9 +18,6 @@ struct BeamOptions {
   int width = 8;   // partial placements kept after each step
   int expand = 4;  // the policy's most probable feasible cells tried from each of them
   BeamRank rank = BeamRank::kProxy;
-  // Complete placements handed to the solver (best ranked first), each one episode's
-  // finish; 0: all of them.
-  int finish = 0;
   int threads = 1;
 };
 
@@ -28,7 +25,7 @@ struct BeamResult {
   bool infeasible = false;  // every partial placement ran out of cells for some macro
   Placement placement;      // the best finished placement (by its full proxy cost)
   Costs costs;
-  int finished = 0;    // placements the solver finished
+  int finished = 0;    // complete placements the solver finished (every one the beam kept)
   int64_t scored = 0;  // (partial placement, cell) pairs ranked over the whole decode
 };
 

@@ -47,22 +47,17 @@ PolicyPlaceResult run_policy(const PlaceRequest& r, int samples, int beam) {
   return place_with_policy(*r.design, env, po);
 }
 
-std::string episodes_phrase(const PolicyPlaceResult& res) {
-  if (res.chosen == -2)
-    return fmt::format("the policy {} (its beam search, {:.6f}; greedy of {} episode{} {:.6f})", res.checkpoint,
-                       res.costs.proxy_cost, res.episodes, res.episodes == 1 ? "" : "s", res.greedy_proxy);
-  return res.chosen < 0 ? fmt::format("the policy {} (greedy of {} episode{}; {:.6f})", res.checkpoint, res.episodes,
-                                      res.episodes == 1 ? "" : "s", res.costs.proxy_cost)
-                        : fmt::format("the policy {} (sample {} of {} episodes, {:.6f}; greedy {:.6f})", res.checkpoint,
-                                      res.chosen, res.episodes, res.costs.proxy_cost, res.greedy_proxy);
-}
-
-// With a beam that did not win, its cost too.
+// What the policy placed from: the greedy episode, a sample or the beam, with the others' costs.
 std::string policy_phrase(const PolicyPlaceResult& res) {
-  std::string phrase = episodes_phrase(res);
-  if (res.chosen != -2 && !std::isnan(res.beam_proxy))
-    phrase.insert(phrase.size() - 1, fmt::format("; its beam search {:.6f}", res.beam_proxy));
-  return phrase;
+  const std::string episodes = fmt::format("{} episode{}", res.episodes, res.episodes == 1 ? "" : "s");
+  std::string detail =
+      res.chosen == -2 ? fmt::format("its beam search, {:.6f}; greedy of {} {:.6f}", res.costs.proxy_cost, episodes,
+                                     res.greedy_proxy)
+      : res.chosen < 0 ? fmt::format("greedy of {}; {:.6f}", episodes, res.costs.proxy_cost)
+                       : fmt::format("sample {} of {}, {:.6f}; greedy {:.6f}", res.chosen, episodes, res.costs.proxy_cost,
+                                     res.greedy_proxy);
+  if (res.chosen != -2 && !std::isnan(res.beam_proxy)) detail += fmt::format("; its beam search {:.6f}", res.beam_proxy);
+  return fmt::format("the policy {} ({})", res.checkpoint, detail);
 }
 
 PlaceOutcome place_policy(const PlaceRequest& r) {

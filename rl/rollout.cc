@@ -136,7 +136,7 @@ int64_t choose_action(const float* lp, int64_t n, bool greedy, double u) {
 struct Collector::Worker {
   // Environments by task, one per slot of the worker's group.
   std::map<int, std::vector<std::unique_ptr<PlacementEnv>>> envs;
-  // Makes room for `slots` environments of the task; env() of a slot below it then touches only
+  // Makes room for `slots` environments of the task; create() of a slot below it then touches only
   // that slot's entry, so that different slots may be created on different threads.
   void reserve(int task_index, int slots) {
     auto& v = envs[task_index];
@@ -406,7 +406,7 @@ void Collector::run_central(Run& r) {
     parallel_for(count, workers_, [&](int s) { ws.create(*tasks_[r.jobs[first + s].task], r.jobs[first + s].task, s); });
     for (int s = 0; s < count; ++s) {
       const Job& job = r.jobs[first + s];
-      slots[s] = {&ws.env(*tasks_[job.task], job.task, s, count), std::mt19937_64(job.seed),
+      slots[s] = {&ws.create(*tasks_[job.task], job.task, s), std::mt19937_64(job.seed),
                   std::chrono::steady_clock::now(), true};
     }
     parallel_for(count, workers_, [&](int s) {

@@ -43,9 +43,9 @@ double exhaustive_optimum(const Task& t, int& leaves) {
   return best;
 }
 
-gnn::PolicyValueNet untrained(uint64_t seed) {
+gnn::PolicyValueNet untrained(uint64_t seed, const gnn::GnnConfig& config = small_config().gnn) {
   torch::manual_seed(seed);
-  gnn::PolicyValueNet net(small_config().gnn);
+  gnn::PolicyValueNet net(config);
   net->eval();
   return net;
 }
@@ -84,10 +84,7 @@ TEST(RlBeam, AWideEnoughBeamFindsTheExhaustiveOptimum) {
 // Width one, one cell per step, ranked by log-probability: the policy's greedy decode.
 TEST(RlBeam, WidthOneByLogProbabilityIsTheGreedyDecode) {
   auto task = make_task(kSampleNetlist, kSamplePlc, EnvOptions{});
-  gnn::GnnConfig gc = sample_config().gnn;
-  torch::manual_seed(13);
-  gnn::PolicyValueNet net(gc);
-  net->eval();
+  auto net = untrained(13, sample_config().gnn);
   Collector collector({task.get()}, 1, 1);
   Collector::Job greedy;
   greedy.greedy = true;
@@ -111,9 +108,7 @@ TEST(RlBeam, WidthOneByLogProbabilityIsTheGreedyDecode) {
 // The threads only share the work: the same placement from one thread and from three.
 TEST(RlBeam, TheResultDoesNotDependOnTheNumberOfThreads) {
   auto task = make_task(kSampleNetlist, kSamplePlc, EnvOptions{});
-  torch::manual_seed(17);
-  gnn::PolicyValueNet net(sample_config().gnn);
-  net->eval();
+  auto net = untrained(17, sample_config().gnn);
   BeamOptions o;
   o.width = 4;
   o.expand = 3;
