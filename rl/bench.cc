@@ -1,5 +1,6 @@
 #include "rl/bench.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 #include <chrono>
@@ -22,6 +23,11 @@ void time_update(const BenchOptions& o, gnn::PolicyValueNet& net, const Task& ta
   at::set_num_threads(o.learner_threads > 0 ? o.learner_threads : static_cast<int>(cores));
   PpoConfig ppo;
   if (o.minibatch > 0) ppo.minibatch = o.minibatch;
+  const auto t_first = Clock::now();
+  // Warm-up: the backward pass's kernels and allocations. A learner takes the episodes of its
+  // own policy version only, so the timed update is a second learner's.
+  PpoLearner(net, ppo, device).update({&task}, episodes, 1, -1);
+  r.learn_first_seconds = seconds_since(t_first);
   PpoLearner learner(net, ppo, device);
   const auto t0 = Clock::now();
   const UpdateStats u = learner.update({&task}, episodes, 1, -1);
@@ -38,6 +44,7 @@ void time_update(const BenchOptions& o, gnn::PolicyValueNet& net, const Task& ta
 BenchResult bench(const BenchOptions& o, const std::function<void(const CollectTiming&)>& on_collect) {
   o.config.validate();
   gnn::keep_freed_host_memory();
+  if (o.tf32) at::globalContext().setFloat32MatmulPrecision("high");
   const torch::Device device(o.device);
   EnvOptions eo;
   eo.fd.threads = 1;
@@ -54,12 +61,15 @@ BenchResult bench(const BenchOptions& o, const std::function<void(const CollectT
   for (int w : o.workers) {
     Collector collector({task.get()}, w, o.envs_per_worker, o.central);
     collector.set_step_rewards(o.step_rewards);
-    collector.run(*net, device, 0, {{0, 99, false, -1e300}});  // warm-up: allocations, kernels
+    if (o.overlap >= 0) collector.set_overlap(o.overlap == 1);
+    const auto t_first = Clock::now();
+    collector.run(*net, device, 0, jobs);  // warm-up: the environments, allocations, kernels
+    const double first = seconds_since(t_first);
     CollectPhases phases;
     if (o.profile) collector.set_phases(&phases);
     const auto t0 = Clock::now();
     last = collector.run(*net, device, 0, jobs);
-    CollectTiming t{w, seconds_since(t0), 0, static_cast<int>(last.size()), phases};
+    CollectTiming t{w, seconds_since(t0), first, 0, static_cast<int>(last.size()), phases};
     for (const auto& e : last) t.steps += e.steps();
     r.collect.push_back(t);
     if (on_collect) on_collect(t);

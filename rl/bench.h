@@ -25,12 +25,16 @@ struct BenchOptions {
   bool step_rewards = false;       // record shaped step rewards (ppo.reward_shaping)
   int minibatch = 0;               // the update's; 0: the default PPO configuration's
   bool profile = false;            // time each phase of central inference's steps (rl/phases.h)
+  int overlap = -1;                // central inference's overlapped halves: -1 its default, 0 off, 1 on
+  bool tf32 = false;               // float32 matrix products in TF32 on a GPU (cuBLAS)
   gnn::GnnConfig config;
 };
 
 struct CollectTiming {
   int workers = 0;
-  double seconds = 0;
+  // The timed run, after a first run of the same episodes has built the environments (as a
+  // training run's later iterations find them), and that first run.
+  double seconds = 0, first_seconds = 0;
   int64_t steps = 0;
   int episodes = 0;
   CollectPhases phases;  // with BenchOptions::profile and central inference
@@ -40,7 +44,7 @@ struct BenchResult {
   size_t macros = 0;
   std::vector<CollectTiming> collect;
   bool learned = false;
-  double learn_seconds = 0;
+  double learn_seconds = 0, learn_first_seconds = 0;  // the timed update, and the warm-up before it
   int64_t samples = 0, gradient_steps = 0;
   int epochs = 0, minibatch = 0;  // of the default PPO configuration the update used
 };

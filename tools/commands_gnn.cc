@@ -111,19 +111,21 @@ int run_bench_train(const BenchTrainFlags& f) {
   const rl::BenchResult r = rl::bench(o, [&](const rl::CollectTiming& t) {
     if (f.json) return;
     const double s = t.seconds;
-    fmt::print("collect          {:>3} worker{} x {} env{}: {:.2f} s for {} episodes, {:.0f} steps/s, {:.2f} episodes/s\n",
+    fmt::print("collect          {:>3} worker{} x {} env{}: {:.2f} s for {} episodes, {:.0f} steps/s, {:.2f} episodes/s "
+               "(the first run, building the environments: {:.2f} s)\n",
                t.workers, t.workers == 1 ? " " : "s", o.envs_per_worker, o.envs_per_worker == 1 ? "" : "s", s, t.episodes,
-               t.steps / s, t.episodes / s);
+               t.steps / s, t.episodes / s, t.first_seconds);
     const rl::CollectPhases& p = t.phases;
     if (p.steps > 0)
       fmt::print("  a step, ms     features {:.2f}, batch {:.2f}, forward {:.2f}, copy back {:.2f}, actions {:.2f} "
-                 "({} steps; the device waited for after each phase)\n",
+                 "({} steps; the device waited for after each phase), waiting for an overlapped half {:.2f}\n",
                  ms_per_step(p.features, p), ms_per_step(p.batch, p), ms_per_step(p.forward, p),
-                 ms_per_step(p.copy_back, p), ms_per_step(p.step, p), p.steps);
+                 ms_per_step(p.copy_back, p), ms_per_step(p.step, p), p.steps, ms_per_step(p.wait, p));
   });
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& t : r.collect) {
-    runs.push_back({{"workers", t.workers}, {"seconds", t.seconds}, {"steps_per_s", t.steps / t.seconds},
+    runs.push_back({{"workers", t.workers}, {"seconds", t.seconds}, {"first_seconds", t.first_seconds},
+                    {"steps_per_s", t.steps / t.seconds},
                     {"episodes_per_s", t.episodes / t.seconds}});
     const rl::CollectPhases& p = t.phases;
     if (p.steps > 0)
@@ -132,6 +134,7 @@ int run_bench_train(const BenchTrainFlags& f) {
                                            {"forward", ms_per_step(p.forward, p)},
                                            {"copy_back", ms_per_step(p.copy_back, p)},
                                            {"actions", ms_per_step(p.step, p)},
+                                           {"wait", ms_per_step(p.wait, p)},
                                            {"steps", p.steps}};
   }
   nlohmann::json j = {{"cpu", cpu_model()},   {"device", o.device},     {"netlist", o.netlist},
@@ -139,7 +142,8 @@ int run_bench_train(const BenchTrainFlags& f) {
                       {"config", nlohmann::json::parse(o.config.to_json())}, {"collect", runs}};
   if (r.learned) {
     const double rate = r.samples * r.epochs / r.learn_seconds;
-    j["learn"] = {{"seconds", r.learn_seconds}, {"samples", r.samples}, {"gradient_steps", r.gradient_steps},
+    j["learn"] = {{"seconds", r.learn_seconds}, {"first_seconds", r.learn_first_seconds},
+                  {"samples", r.samples}, {"gradient_steps", r.gradient_steps},
                   {"minibatch", r.minibatch},
                   {"samples_per_s", rate}};
     if (!f.json)
@@ -171,6 +175,11 @@ void add_bench_train(CLI::App& app, Run& chosen) {
   cmd->add_flag("!--no-learn", o.learn, "Collection only");
   cmd->add_flag("--step-rewards", o.step_rewards, "Record the shaped step rewards (ppo.reward_shaping)");
   CLI::Option* central = cmd->add_flag("--central", o.central, "Central inference: one batch of every environment per step");
+  cmd->add_option("--overlap", o.overlap,
+                  "Central inference's two halves overlapped (one evaluated while the other steps): 1 on, 0 off, "
+                  "-1 the default (on for a GPU)")
+      ->check(CLI::Range(-1, 1));
+  cmd->add_flag("--tf32", o.tf32, "Float32 matrix products in TF32 on a GPU");
   cmd->add_flag("--profile", o.profile,
                 "Time each phase of a central step (features, batch, forward, copy back, actions); waits for the device "
                 "after each")
