@@ -1,6 +1,5 @@
 #include "rl/bench.h"
 
-#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 #include <chrono>
@@ -44,7 +43,6 @@ void time_update(const BenchOptions& o, gnn::PolicyValueNet& net, const Task& ta
 BenchResult bench(const BenchOptions& o, const std::function<void(const CollectTiming&)>& on_collect) {
   o.config.validate();
   gnn::keep_freed_host_memory();
-  if (o.tf32) at::globalContext().setFloat32MatmulPrecision("high");
   const torch::Device device(o.device);
   EnvOptions eo;
   eo.fd.threads = 1;
@@ -61,7 +59,6 @@ BenchResult bench(const BenchOptions& o, const std::function<void(const CollectT
   for (int w : o.workers) {
     Collector collector({task.get()}, w, o.envs_per_worker, o.central);
     collector.set_step_rewards(o.step_rewards);
-    if (o.overlap >= 0) collector.set_overlap(o.overlap == 1);
     const auto t_first = Clock::now();
     collector.run(*net, device, 0, jobs);  // warm-up: the environments, allocations, kernels
     const double first = seconds_since(t_first);

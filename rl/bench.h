@@ -25,8 +25,6 @@ struct BenchOptions {
   bool step_rewards = false;       // record shaped step rewards (ppo.reward_shaping)
   int minibatch = 0;               // the update's; 0: the default PPO configuration's
   bool profile = false;            // time each phase of central inference's steps (rl/phases.h)
-  int overlap = -1;                // central inference's overlapped halves: -1 its default, 0 off, 1 on
-  bool tf32 = false;               // float32 matrix products in TF32 on a GPU (cuBLAS)
   gnn::GnnConfig config;
 };
 

@@ -12,13 +12,8 @@ namespace rlplace::rl {
 // the episodes that end). Profiling waits for the device after building the batch and after
 // the forward pass, so that the device's work is charged to its own phase; on a GPU this
 // makes the run a little slower than an unprofiled one.
-//
-// With overlap (a GPU's default, Collector::set_overlap), the batch, forward and copy back of
-// one half of the environments run on an inference thread while the collector's threads step
-// the other half, so the phases overlap and add up to more than the run; `wait` is then the
-// time the collector's threads spent waiting for an evaluation (zero: the device kept up).
 struct CollectPhases {
-  double features = 0, batch = 0, forward = 0, copy_back = 0, step = 0, wait = 0;
+  double features = 0, batch = 0, forward = 0, copy_back = 0, step = 0;
   int64_t steps = 0;  // policy evaluations, one batch each
 };
 

@@ -6,10 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <exception>
 #include <filesystem>
-#include <future>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -17,7 +15,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <c10/core/DeviceGuard.h>
 #include <torch/cuda.h>
 
 namespace rlplace::rl {
@@ -341,43 +338,26 @@ void parallel_for(int n, int threads, const std::function<void(int)>& f) {
   if (error) std::rethrow_exception(error);
 }
 
-// The policy's outputs for a batch of states, on the host.
-struct Collector::Evaluation {
-  torch::Tensor log_probs, values;
-};
-
-// One policy evaluation of `refs`: batch, forward pass, copy back (each phase timed when
-// profiling).
-Collector::Evaluation Collector::evaluate(Run& r, const std::vector<gnn::StateRef>& refs) {
+// One policy evaluation for the active slots `rows`, and one step of each, the steps on up
+// to `threads` threads.
+void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
+                     const std::vector<gnn::StateRef>& refs, int threads) {
   Lap lap;
   gnn::GraphBatch batch = r.cache ? gnn::make_batch(refs, *r.cache) : gnn::make_batch(refs, r.G, r.device);
   if (r.phases) r.phases->batch += lap.next(r.device);
   gnn::PolicyOutput out = r.net.forward(batch);
   if (r.phases) r.phases->forward += lap.next(r.device);
-  Evaluation e{out.log_probs.to(torch::kCPU).contiguous(), out.value.to(torch::kCPU).contiguous()};
+  const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
+  const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
   if (r.phases) r.phases->copy_back += lap.next(r.device);
-  return e;
-}
-
-// Each active slot of `rows` takes its action, on up to `threads` threads.
-void Collector::act(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
-                    const std::vector<gnn::StateRef>& refs, const Evaluation& out, int threads) {
-  Lap lap;
   parallel_for(static_cast<int>(rows.size()), threads, [&](int i) {
-    step_slot(r, first + rows[i], slots[rows[i]], *refs[i].state, out.log_probs.data_ptr<float>() + i * r.G2,
-              out.values.data_ptr<float>()[i]);
+    step_slot(r, first + rows[i], slots[rows[i]], *refs[i].state, lp.data_ptr<float>() + i * r.G2,
+              v.data_ptr<float>()[i]);
   });
   if (r.phases) {
     r.phases->step += lap.next(torch::kCPU);  // the actions, and the episodes they end
     ++r.phases->steps;
   }
-}
-
-// One policy evaluation for the active slots `rows`, and one step of each, the steps on up
-// to `threads` threads.
-void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
-                     const std::vector<gnn::StateRef>& refs, int threads) {
-  act(r, first, slots, rows, refs, evaluate(r, refs), threads);
 }
 
 // Episode `index` takes one action from its row of log-probabilities.
@@ -433,12 +413,6 @@ void Collector::run_central(Run& r) {
       start_episode(r, first + s, slots[s]);
       if (slots[s].env->done()) finish(r, first + s, slots[s]);
     });
-    const bool overlap = overlap_ < 0 ? !r.device.is_cpu() : overlap_ == 1;
-    if (overlap && count > 1) {
-      run_central_overlapped(r, first, slots, states);
-      if (r.abandon) return;
-      continue;
-    }
     const int maps = r.net.config().cost_map_channels();
     for (;;) {
       if (r.stop && r.stop()) {
@@ -459,68 +433,6 @@ void Collector::run_central(Run& r) {
       for (int s : rows) refs.push_back({&tasks_[r.jobs[first + s].task]->features, &states[s]});
       step(r, first, slots, rows, refs, workers_);
     }
-  }
-}
-
-// The slots of one central batch in two halves that take turns: while an inference thread
-// evaluates one half's states, the workers step the other half and compute its next states.
-// A step of the batch then takes about the longer of the device's part and the host's, not
-// their sum. At most one evaluation is in flight, so the device, the static-row cache and the
-// network are used by one thread at a time; each half's states are written only after its
-// evaluation has returned.
-void Collector::run_central_overlapped(Run& r, int first, std::vector<Slot>& slots,
-                                       std::vector<gnn::DynamicFeatures>& states) {
-  const int count = static_cast<int>(slots.size());
-  const int bounds[3] = {0, (count + 1) / 2, count};
-  const int maps = r.net.config().cost_map_channels();
-  const char* env_inf = std::getenv("RLPLACE_INF_THREADS");  // EXPERIMENT
-  const int inference_threads = env_inf ? std::atoi(env_inf) : 1;
-  const int host_threads = std::max(1, workers_ - inference_threads);
-  std::vector<int> rows[2];
-  std::vector<gnn::StateRef> refs[2];
-  std::future<Evaluation> pending[2];
-  // Half h's active slots and their states.
-  auto prepare = [&](int h) {
-    rows[h].clear();
-    refs[h].clear();
-    for (int s = bounds[h]; s < bounds[h + 1]; ++s)
-      if (slots[s].active) rows[h].push_back(s);
-    Lap lap;
-    parallel_for(static_cast<int>(rows[h].size()), host_threads, [&](int i) {
-      const int s = rows[h][i];
-      gnn::dynamic_features(tasks_[r.jobs[first + s].task]->features, *slots[s].env, states[s], maps);
-    });
-    if (r.phases) r.phases->features += lap.next(torch::kCPU);
-    for (int s : rows[h]) refs[h].push_back({&tasks_[r.jobs[first + s].task]->features, &states[s]});
-  };
-  auto launch = [&](int h) {
-    if (rows[h].empty() || pending[h].valid()) return;
-    pending[h] = std::async(std::launch::async, [this, &r, &refs, h, inference_threads] {
-      at::set_num_threads(inference_threads);
-      torch::NoGradGuard no_grad;  // thread-local, as is the device guard
-      c10::OptionalDeviceGuard on;
-      if (!r.device.is_cpu()) on.reset_device(r.device);
-      return evaluate(r, refs[h]);
-    });
-  };
-  prepare(0);
-  launch(0);
-  prepare(1);
-  for (int h = 0; pending[0].valid() || pending[1].valid() || !rows[0].empty() || !rows[1].empty(); h ^= 1) {
-    if (r.stop && r.stop()) {
-      r.abandon = true;
-      return;  // the pending evaluation is waited for as its future goes
-    }
-    if (!pending[h].valid()) {
-      launch(1 - h);
-      continue;
-    }
-    Lap lap;
-    const Evaluation out = pending[h].get();
-    if (r.phases) r.phases->wait += lap.next(torch::kCPU);
-    launch(1 - h);
-    act(r, first, slots, rows[h], refs[h], out, host_threads);
-    prepare(h);
   }
 }
 

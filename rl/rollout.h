@@ -85,8 +85,7 @@ void state_at(const Task& task, const Episode& e, int t, gnn::DynamicFeatures& o
 // the manner of SEED RL's inference server): every episode of the run (up to
 // kCentralBatch at a time) is stepped together, the workers computing features and
 // stepping environments in parallel and one evaluation of all the states per step, which
-// gives a GPU one large batch instead of K small ones competing for it; on a GPU its two
-// halves take turns, one evaluated while the other steps (set_overlap).
+// gives a GPU one large batch instead of K small ones competing for it.
 inline constexpr int kCentralBatch = 512;
 class Collector {
  public:
@@ -118,11 +117,6 @@ class Collector {
   // Add each phase's time of central inference's steps to `phases` (nullptr: off, the
   // default). Runs of workers with their own batches leave it untouched.
   void set_phases(CollectPhases* phases) { phases_ = phases; }
-  // Central inference split in two halves whose evaluation and stepping overlap: while an
-  // inference thread evaluates one half's states, the workers step the other half. The
-  // same episodes (log-probabilities to the rounding of another batch size); worth it where
-  // the evaluation runs on a device of its own. Unset: on for a GPU, off for the CPU.
-  void set_overlap(bool on) { overlap_ = on ? 1 : 0; }
 
   // Episodes in job order. `net` must not be trained while this runs.
   std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,
@@ -145,11 +139,6 @@ class Collector {
   bool run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states);
   void step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
             const std::vector<gnn::StateRef>& refs, int threads);
-  struct Evaluation;
-  Evaluation evaluate(Run& r, const std::vector<gnn::StateRef>& refs);
-  void act(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
-           const std::vector<gnn::StateRef>& refs, const Evaluation& out, int threads);
-  void run_central_overlapped(Run& r, int first, std::vector<Slot>& slots, std::vector<gnn::DynamicFeatures>& states);
   void finish(Run& r, int index, Slot& slot);
 
   std::vector<const Task*> tasks_;
@@ -159,7 +148,6 @@ class Collector {
   EpisodeHook hook_;
   bool step_rewards_ = false;
   CollectPhases* phases_ = nullptr;
-  int overlap_ = -1;  // -1: on a GPU only
 };
 
 // Samples an action from one row of log-probabilities (-inf = infeasible) with `u` uniform

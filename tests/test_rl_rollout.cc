@@ -145,15 +145,11 @@ TEST(RlRollout, EpisodesDoNotDependOnTheNumberOfWorkers) {
   EXPECT_GT(distinct.size(), 3u);  // the seeds differ, so do the sampled episodes
   // Central inference evaluates all ten states of a step in one batch: the same episodes
   // (log-probabilities to the rounding of another batch size).
-  // Overlapped, its two halves of five take turns on an inference thread: the same again.
-  for (auto [workers, overlap] : {std::pair{1, false}, {3, false}, {1, true}, {3, true}}) {
+  for (int workers : {1, 3}) {
     Collector central({task.get()}, workers, 1, true);
-    central.set_overlap(overlap);
     const auto c = central.run(*net, torch::kCPU, 4, jobs);
     for (size_t i = 0; i < jobs.size(); ++i) {
-      EXPECT_EQ(a[i].cells, c[i].cells) << workers << " workers, overlap " << overlap << ", episode " << i;
-      EXPECT_EQ(a[i].seed, c[i].seed);
-      EXPECT_EQ(c[i].policy_version, 4);
+      EXPECT_EQ(a[i].cells, c[i].cells) << workers << " workers, episode " << i;
       EXPECT_EQ(a[i].cost_maps, c[i].cost_maps);
       EXPECT_EQ(a[i].reward, c[i].reward);
       ASSERT_EQ(a[i].log_probs.size(), c[i].log_probs.size());
@@ -165,7 +161,7 @@ TEST(RlRollout, EpisodesDoNotDependOnTheNumberOfWorkers) {
 
 // Central inference's phase profile: a step per batch (one per macro when every episode
 // runs in the one batch), phases that add up to no more than the run, adding up across
-// runs; overlapped, a batch per half; workers with their own batches leave it untouched.
+// runs; workers with their own batches leave it untouched.
 TEST(RlRollout, CentralInferenceProfilesThePhasesOfItsSteps) {
   EnvOptions eo;
   auto task = make_task(kTinyNetlist, kTinyPlc, eo);
@@ -190,15 +186,6 @@ TEST(RlRollout, CentralInferenceProfilesThePhasesOfItsSteps) {
   EXPECT_LE(phases.features + phases.batch + phases.forward + phases.copy_back + phases.step, wall);
   central.run(*net, torch::kCPU, 0, jobs);
   EXPECT_EQ(phases.steps, 2 * longest);
-  EXPECT_EQ(phases.wait, 0);  // nothing waited for an inference thread
-  // Overlapped, each half of three is a batch of its own, and the workers wait for them.
-  CollectPhases halves;
-  central.set_overlap(true);
-  central.set_phases(&halves);
-  central.run(*net, torch::kCPU, 0, jobs);
-  EXPECT_EQ(halves.steps, 2 * longest);
-  EXPECT_GT(halves.wait, 0);
-  EXPECT_GT(halves.forward, 0);
   CollectPhases untouched;
   Collector own({task.get()}, 2, 1, false);
   own.set_phases(&untouched);

@@ -118,9 +118,9 @@ int run_bench_train(const BenchTrainFlags& f) {
     const rl::CollectPhases& p = t.phases;
     if (p.steps > 0)
       fmt::print("  a step, ms     features {:.2f}, batch {:.2f}, forward {:.2f}, copy back {:.2f}, actions {:.2f} "
-                 "({} steps; the device waited for after each phase), waiting for an overlapped half {:.2f}\n",
+                 "({} steps; the device waited for after each phase)\n",
                  ms_per_step(p.features, p), ms_per_step(p.batch, p), ms_per_step(p.forward, p),
-                 ms_per_step(p.copy_back, p), ms_per_step(p.step, p), p.steps, ms_per_step(p.wait, p));
+                 ms_per_step(p.copy_back, p), ms_per_step(p.step, p), p.steps);
   });
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& t : r.collect) {
@@ -134,7 +134,6 @@ int run_bench_train(const BenchTrainFlags& f) {
                                            {"forward", ms_per_step(p.forward, p)},
                                            {"copy_back", ms_per_step(p.copy_back, p)},
                                            {"actions", ms_per_step(p.step, p)},
-                                           {"wait", ms_per_step(p.wait, p)},
                                            {"steps", p.steps}};
   }
   nlohmann::json j = {{"cpu", cpu_model()},   {"device", o.device},     {"netlist", o.netlist},
@@ -175,11 +174,6 @@ void add_bench_train(CLI::App& app, Run& chosen) {
   cmd->add_flag("!--no-learn", o.learn, "Collection only");
   cmd->add_flag("--step-rewards", o.step_rewards, "Record the shaped step rewards (ppo.reward_shaping)");
   CLI::Option* central = cmd->add_flag("--central", o.central, "Central inference: one batch of every environment per step");
-  cmd->add_option("--overlap", o.overlap,
-                  "Central inference's two halves overlapped (one evaluated while the other steps): 1 on, 0 off, "
-                  "-1 the default (on for a GPU)")
-      ->check(CLI::Range(-1, 1));
-  cmd->add_flag("--tf32", o.tf32, "Float32 matrix products in TF32 on a GPU");
   cmd->add_flag("--profile", o.profile,
                 "Time each phase of a central step (features, batch, forward, copy back, actions); waits for the device "
                 "after each")
