@@ -94,5 +94,25 @@ TEST(GnnCommand, BenchTrainProfilesTheCentralSteps) {
   EXPECT_NE(output.find("--central"), std::string::npos) << output;
 }
 
+// The timed collection is a second run of the same episodes (the environments built by the
+// first, as a training run's later iterations find them) and the timed update a second one;
+// both first runs are reported beside them.
+TEST(GnnCommand, BenchTrainTimesASecondRunAndASecondUpdate) {
+  const std::string args = " --grid 32 --workers 1 --episodes 2 --json --netlist " +
+                           test::data("netlists/data/ct_samples/toy_macro_stdcell/netlist.pb.txt") + " --plc " +
+                           test::data("netlists/data/ct_samples/toy_macro_stdcell/initial.plc");
+  std::string output;
+  ASSERT_EQ(test::run_rlplace("bench train" + args, output), 0) << output;
+  const auto j = nlohmann::json::parse(output);
+  ASSERT_EQ(j["collect"].size(), 1u);
+  EXPECT_GT(j["collect"][0]["first_seconds"].get<double>(), 0);
+  EXPECT_GT(j["collect"][0]["seconds"].get<double>(), 0);
+  ASSERT_TRUE(j.contains("learn"));
+  EXPECT_GT(j["learn"]["first_seconds"].get<double>(), 0);
+  EXPECT_GT(j["learn"]["seconds"].get<double>(), 0);
+  // Both episodes place every macro: a sample per step.
+  EXPECT_EQ(j["learn"]["samples"].get<int64_t>(), 2 * j["macros"].get<int64_t>());
+}
+
 }  // namespace
 }  // namespace rlplace::gnn
