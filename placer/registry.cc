@@ -68,14 +68,16 @@ PlaceOutcome run_rule(const std::string& rule, const PlaceRequest& r) {
 PlaceOutcome legalize_start(const PlaceRequest& r) {
   const Design& d = *r.design;
   Placement start = d.placement;
-  legalize_hard_macros(d.netlist, d.params, start, r.env.macro_spacing);
+  const LegalizeResult legal = legalize_hard_macros(d.netlist, d.params, start, r.env.macro_spacing);
   for (int32_t m : d.netlist.hard_macros) start.fixed[m] = 1;
   PlacementEnv env(d.netlist, d.params, start, r.env);
   env.finish();
   Placement out = env.placement();
   // Legalized macros are the placer's result, not fixed input.
   for (int32_t m : d.netlist.hard_macros) out.fixed[m] = d.placement.fixed[m];
-  return {std::move(out), "the input's positions, legalized"};
+  return {std::move(out), legal.packed ? "the input's macros packed from the bottom-left (moved to their nearest free "
+                                         "cells, one had none left)"
+                                       : "the input's positions, legalized"};
 }
 
 }  // namespace

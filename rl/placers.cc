@@ -2,11 +2,13 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cost/evaluator.h"
+#include "netlists/error.h"
 #include "netlists/timing.h"
 #include "placer/local_search.h"
 #include "placer/registry.h"
@@ -79,12 +81,20 @@ PlaceOutcome place_rl(const PlaceRequest& r) {
   const PolicyPlaceResult res =
       run_policy(r, r.samples > 0 ? r.samples : (r.threads > 0 ? r.threads : cores) - 1, 0);
   PlaceOutcome out{res.placement, policy_phrase(res)};
-  PlaceOutcome input = placer_or_throw("legalize").place(r);
-  Evaluator ev(r.design->netlist, r.design->params);
-  ev.reset(input.placement);
-  if (const double cost = ev.costs().proxy_cost; cost < res.costs.proxy_cost) {
-    out.placement = std::move(input.placement);
-    out.how += fmt::format("; the input's positions, legalized, start lower ({:.6f})", cost);
+  // An input whose macros fit on no grid cells, which the policy placed, gives no start.
+  std::optional<PlaceOutcome> input;
+  try {
+    input = placer_or_throw("legalize").place(r);
+  } catch (const InputError&) {
+    out.how += "; the input's positions cannot be legalized";
+  }
+  if (input) {
+    Evaluator ev(r.design->netlist, r.design->params);
+    ev.reset(input->placement);
+    if (const double cost = ev.costs().proxy_cost; cost < res.costs.proxy_cost) {
+      out.placement = std::move(input->placement);
+      out.how += fmt::format("; {}, start lower ({:.6f})", input->how, cost);
+    }
   }
   PlaceRequest search = r;
   search.seconds = budget - ms_since(t0) / 1000;

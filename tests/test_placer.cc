@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cost/design.h"
 #include "cost/evaluator.h"
+#include "netlists/error.h"
 #include "netlists/netlist_reader.h"
 #include "placer/env.h"
 #include "placer/legalizer.h"
@@ -302,6 +305,44 @@ TEST(Legalizer, OverlappingMacrosMoveToTheNearestFreeCell) {
   Evaluator ev(nl, square_params());
   ev.reset(p);
   EXPECT_TRUE(ev.legality().legal());
+}
+
+// Two 60 x 40 macros meeting in the middle of a 100 x 100 canvas: the first takes the cell
+// nearest the middle, (45, 45), and leaves the second no row above or below it, so the
+// legalizer packs both from the bottom-left instead; a third has no room either way.
+TEST(Legalizer, PacksTheMacrosWhenTheNearestCellsLeaveOneWithoutRoom) {
+  const std::string two = macro_node("a", 60, 40, 50, 50) + macro_node("b", 60, 40, 50, 50);
+  Netlist nl = parse_netlist("l.pb.txt", two);
+  Placement p = Placement::from_netlist(nl);
+  const LegalizeResult r = legalize_hard_macros(nl, square_params(), p);
+  EXPECT_TRUE(r.packed);
+  // a: the lowest cell whose centre keeps it on the canvas, (35, 25); b: the lowest free
+  // row above it, y = 65 (a spans y 5..45, b 45..85).
+  EXPECT_DOUBLE_EQ(p.x[0], 35);
+  EXPECT_DOUBLE_EQ(p.y[0], 25);
+  EXPECT_DOUBLE_EQ(p.x[1], 35);
+  EXPECT_DOUBLE_EQ(p.y[1], 65);
+  EXPECT_EQ(r.moved, 2);
+  EXPECT_DOUBLE_EQ(r.max_displacement, std::hypot(15.0, 25.0));
+  Evaluator ev(nl, square_params());
+  ev.reset(p);
+  EXPECT_TRUE(ev.legality().legal());
+  // Placements the nearest cells can make are not packed.
+  Netlist apart = parse_netlist("l.pb.txt", macro_node("a", 60, 40, 50, 25) + macro_node("b", 60, 40, 50, 75));
+  Placement q = Placement::from_netlist(apart);
+  EXPECT_FALSE(legalize_hard_macros(apart, square_params(), q).packed);
+  EXPECT_DOUBLE_EQ(q.y[0], 25);
+  EXPECT_DOUBLE_EQ(q.y[1], 75);
+  // Three such macros fit neither way: the error names the one left over.
+  Netlist three = parse_netlist("l.pb.txt", two + macro_node("c", 60, 40, 50, 50));
+  Placement t = Placement::from_netlist(three);
+  try {
+    legalize_hard_macros(three, square_params(), t);
+    ADD_FAILURE() << "three 60 x 40 macros were legalized on a 100 x 100 canvas";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("l.pb.txt: no legal cell left for hard macro 'c'"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
