@@ -14,11 +14,12 @@ struct PlacerOptions {
   uint64_t seed = 1;
 };
 
-// Runs one episode of `env` from reset() to done(), choosing cells by the named rule:
-//   random  a uniformly random feasible cell (seeded)
+// Runs an episode of `env` from reset() to done(), choosing cells by the named rule:
+//   random  a uniformly random feasible cell (seeded); an episode that leaves a macro without
+//           a cell is drawn again, up to 100 episodes
 //   greedy  the feasible cell that minimises the proxy cost of the partial placement
-// Throws InputError if a macro finds no feasible cell, std::invalid_argument for an
-// unknown name.
+// Throws InputError if a macro finds no feasible cell (in every draw), std::invalid_argument
+// for an unknown name.
 void run_placer(const std::string& name, PlacementEnv& env, const PlacerOptions& options = {});
 
 }  // namespace rlplace

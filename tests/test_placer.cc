@@ -255,6 +255,31 @@ TEST(Placers, RandomIsLegalAndSeeded) {
   EXPECT_FALSE(xs[0] == xs[1] && xs[1] == xs[2]);
 }
 
+// Two 60 x 40 macros on a 100 x 100 canvas: a third of the first macro's cells (the two
+// middle rows) leave the second no room. The random placer draws again (from the same seeded
+// stream) until an episode places both; three such macros fit nowhere, and it says so.
+TEST(Placers, RandomDrawsAgainWhenAnEpisodeDeadEnds) {
+  const std::string two = macro_node("a", 60, 40, 50, 50) + macro_node("b", 60, 40, 50, 50);
+  Netlist nl = parse_netlist("r.pb.txt", two);
+  PlacementEnv env(nl, square_params(), Placement::from_netlist(nl));
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    run_placer("random", env, {seed});
+    ASSERT_TRUE(env.done()) << "seed " << seed;
+    EXPECT_FALSE(env.infeasible()) << "seed " << seed;
+    EXPECT_TRUE(env.evaluator().legality().legal()) << "seed " << seed;
+  }
+  Netlist three = parse_netlist("r.pb.txt", two + macro_node("c", 60, 40, 50, 50));
+  PlacementEnv none(three, square_params(), Placement::from_netlist(three));
+  try {
+    run_placer("random", none, {1});
+    ADD_FAILURE() << "three 60 x 40 macros were placed on a 100 x 100 canvas";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("r.pb.txt: placer 'random' found no feasible cell for hard macro 'c'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Placers, GreedyBeatsRandomOnAriane133) {
   Design d = ariane();
   PlacementEnv env(d.netlist, d.params, d.placement);
