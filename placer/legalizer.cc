@@ -1,5 +1,6 @@
 #include "placer/legalizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -24,14 +25,10 @@ LegalizeResult legalize_hard_macros(const Netlist& nl, const CostParams& params,
     std::vector<uint8_t> mask;
     for (int32_t m : order) {
       if (cells.compute(nl.width[m] / 2, nl.height[m] / 2, mask) == 0) return m;
+      int best_cell = pack ? static_cast<int>(std::find(mask.begin(), mask.end(), 1) - mask.begin()) : -1;
       double best = std::numeric_limits<double>::infinity();
-      int best_cell = -1;
-      for (int cell = 0; cell < static_cast<int>(mask.size()); ++cell) {
+      for (int cell = 0; !pack && cell < static_cast<int>(mask.size()); ++cell) {
         if (!mask[cell]) continue;
-        if (pack) {
-          best_cell = cell;
-          break;
-        }
         const double dx = cells.cell_x(cell % params.cols) - x0[m], dy = cells.cell_y(cell / params.cols) - y0[m];
         const double d = dx * dx + dy * dy;
         if (d < best) {
@@ -50,7 +47,7 @@ LegalizeResult legalize_hard_macros(const Netlist& nl, const CostParams& params,
   // Nearest cells keep a placement's arrangement, but an early macro can take the only room
   // a later one had (two large macros meeting in the middle of a small canvas); then the
   // macros are packed instead, which costs the arrangement and keeps the chip placeable.
-  if (const int32_t stuck = pass(false); stuck >= 0) {
+  if (pass(false) >= 0) {
     result.packed = true;
     if (const int32_t m = pass(true); m >= 0)
       throw InputError(fmt::format("{}: no legal cell left for hard macro '{}' ({} x {}) on the {} x {} grid, "
