@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 
@@ -72,6 +73,72 @@ double mean_of_largest(const std::vector<double>& values, size_t k, double& gues
     }
   sum += static_cast<double>(k - above) * kth;
   return sum / static_cast<double>(k);
+}
+
+// How many of the largest values the density cost (of the cells) and the congestion cost
+// (of the H and V values together) average.
+size_t density_top_k(int cells) { return std::max<size_t>(1, static_cast<size_t>(std::floor(0.1 * cells))); }
+size_t congestion_top_k(int cells) { return std::max<size_t>(1, static_cast<size_t>(std::floor(0.05 * 2 * cells))); }
+
+// The k-th largest of `values` (a copy is partly sorted in `buf`).
+double kth_largest(const std::vector<double>& values, size_t k, std::vector<double>& buf) {
+  buf.assign(values.begin(), values.end());
+  k = std::min(k, buf.size());
+  const auto at = buf.begin() + static_cast<std::ptrdiff_t>(k - 1);
+  std::nth_element(buf.begin(), at, buf.end(), std::greater<double>());
+  return *at;
+}
+
+// The routing of a net over its distinct cells, source first, as Circuit Training routes it:
+// two cells by an L along the source's row to the sink's column; three by the shapes of
+// docs/proxy-cost.md; more by an L from the source to each other cell. h_run(row, c0, c1)
+// takes H demand on a row over columns [c0, c1), v_run(col, r0, r1) V demand on a column over
+// rows [r0, r1); empty runs are left out.
+template <class H, class V>
+void route_shape(const int32_t* cells, int32_t g, int cols, H&& h_run_any, V&& v_run_any) {
+  if (g < 2) return;
+  auto h_run = [&](int row, int c0, int c1) {
+    if (c0 != c1) h_run_any(row, c0, c1);
+  };
+  auto v_run = [&](int col, int r0, int r1) {
+    if (r0 != r1) v_run_any(col, r0, r1);
+  };
+  auto two_cell = [&](int rs, int cs, int rt, int ct) {
+    h_run(rs, std::min(cs, ct), std::max(cs, ct));
+    v_run(ct, std::min(rs, rt), std::max(rs, rt));
+  };
+  const int rs = cells[0] / cols, cs = cells[0] % cols;
+  if (g == 2) {
+    two_cell(rs, cs, cells[1] / cols, cells[1] % cols);
+  } else if (g == 3) {
+    struct Cell { int r, c; };
+    Cell a[3];
+    for (int i = 0; i < 3; ++i) a[i] = {cells[i] / cols, cells[i] % cols};
+    std::sort(a, a + 3, [](const Cell& p, const Cell& q) { return p.c != q.c ? p.c < q.c : p.r < q.r; });
+    const int r1 = a[0].r, c1 = a[0].c, r2 = a[1].r, c2 = a[1].c, r3 = a[2].r, c3 = a[2].c;
+    if (c1 < c2 && c2 < c3 && std::min(r1, r3) < r2 && r2 < std::max(r1, r3)) {
+      h_run(r1, c1, c2);
+      h_run(r2, c2, c3);
+      v_run(c2, std::min(r1, r2), std::max(r1, r2));
+      v_run(c3, std::min(r2, r3), std::max(r2, r3));
+    } else if (c2 == c3 && c1 < c2 && r1 < std::min(r2, r3)) {
+      h_run(r1, c1, c2);
+      v_run(c2, r1, std::max(r2, r3));
+    } else if (r2 == r3) {
+      h_run(r1, c1, c2);
+      h_run(r2, c2, c3);
+      v_run(c2, std::min(r1, r2), std::max(r1, r2));
+    } else {
+      // T shape: the trunk runs along the middle row.
+      std::sort(a, a + 3, [](const Cell& p, const Cell& q) { return p.r != q.r ? p.r < q.r : p.c < q.c; });
+      const int cmin = std::min({a[0].c, a[1].c, a[2].c}), cmax = std::max({a[0].c, a[1].c, a[2].c});
+      h_run(a[1].r, cmin, cmax);
+      v_run(a[0].c, std::min(a[0].r, a[1].r), std::max(a[0].r, a[1].r));
+      v_run(a[2].c, std::min(a[1].r, a[2].r), std::max(a[1].r, a[2].r));
+    }
+  } else {
+    for (int32_t i = 1; i < g; ++i) two_cell(rs, cs, cells[i] / cols, cells[i] % cols);
+  }
 }
 
 }  // namespace
@@ -219,64 +286,24 @@ void Evaluator::remove_net(int32_t net) {
   net_cell_count_[net] = 0;
 }
 
-void Evaluator::route(int32_t net, double d) {
-  const int32_t g = net_cell_count_[net];
-  if (g < 2) return;
-  const int32_t* cells = net_cells_.data() + nl_.net_begin[net];
-  const int cols = cols_;
-  double* h_diff = h_diff_.data();
-  double* v_diff = v_diff_.data();
+void Evaluator::route(int32_t net, double d) { route(net, d, h_diff_.data(), v_diff_.data()); }
+
+void Evaluator::route(int32_t net, double d, double* h_diff, double* v_diff) const {
   const int h_stride = cols_ + 1, v_stride = rows_ + 1;
-  auto h_run = [&](int row, int c0, int c1) {  // H demand on row over columns [c0, c1)
-    if (c0 == c1) return;
-    h_diff[row * h_stride + c0] += d;
-    h_diff[row * h_stride + c1] -= d;
-  };
-  auto v_run = [&](int col, int r0, int r1) {  // V demand on col over rows [r0, r1)
-    if (r0 == r1) return;
-    v_diff[col * v_stride + r0] += d;
-    v_diff[col * v_stride + r1] -= d;
-  };
-  auto two_cell = [&](int rs, int cs, int rt, int ct) {
-    h_run(rs, std::min(cs, ct), std::max(cs, ct));
-    v_run(ct, std::min(rs, rt), std::max(rs, rt));
-  };
-  const int rs = cells[0] / cols, cs = cells[0] % cols;
-  if (g == 2) {
-    two_cell(rs, cs, cells[1] / cols, cells[1] % cols);
-  } else if (g == 3) {
-    struct Cell { int r, c; };
-    Cell a[3];
-    for (int i = 0; i < 3; ++i) a[i] = {cells[i] / cols, cells[i] % cols};
-    std::sort(a, a + 3, [](const Cell& p, const Cell& q) { return p.c != q.c ? p.c < q.c : p.r < q.r; });
-    const int r1 = a[0].r, c1 = a[0].c, r2 = a[1].r, c2 = a[1].c, r3 = a[2].r, c3 = a[2].c;
-    if (c1 < c2 && c2 < c3 && std::min(r1, r3) < r2 && r2 < std::max(r1, r3)) {
-      h_run(r1, c1, c2);
-      h_run(r2, c2, c3);
-      v_run(c2, std::min(r1, r2), std::max(r1, r2));
-      v_run(c3, std::min(r2, r3), std::max(r2, r3));
-    } else if (c2 == c3 && c1 < c2 && r1 < std::min(r2, r3)) {
-      h_run(r1, c1, c2);
-      v_run(c2, r1, std::max(r2, r3));
-    } else if (r2 == r3) {
-      h_run(r1, c1, c2);
-      h_run(r2, c2, c3);
-      v_run(c2, std::min(r1, r2), std::max(r1, r2));
-    } else {
-      // T shape: the trunk runs along the middle row.
-      std::sort(a, a + 3, [](const Cell& p, const Cell& q) { return p.r != q.r ? p.r < q.r : p.c < q.c; });
-      const int cmin = std::min({a[0].c, a[1].c, a[2].c}), cmax = std::max({a[0].c, a[1].c, a[2].c});
-      h_run(a[1].r, cmin, cmax);
-      v_run(a[0].c, std::min(a[0].r, a[1].r), std::max(a[0].r, a[1].r));
-      v_run(a[2].c, std::min(a[1].r, a[2].r), std::max(a[1].r, a[2].r));
-    }
-  } else {
-    for (int32_t i = 1; i < g; ++i) two_cell(rs, cs, cells[i] / cols, cells[i] % cols);
-  }
+  route_shape(
+      net_cells_.data() + nl_.net_begin[net], net_cell_count_[net], cols_,
+      [&](int row, int c0, int c1) {
+        h_diff[row * h_stride + c0] += d;
+        h_diff[row * h_stride + c1] -= d;
+      },
+      [&](int col, int r0, int r1) {
+        v_diff[col * v_stride + r0] += d;
+        v_diff[col * v_stride + r1] -= d;
+      });
 }
 
-void Evaluator::add_area(int32_t node, double sign) {
-  const double x = p_.x[node], y = p_.y[node];
+template <class F>
+void Evaluator::for_area(int32_t node, double x, double y, F&& add) const {
   const double hw = nl_.width[node] / 2, hh = nl_.height[node] / 2;
   const double x_min = x - hw, x_max = x + hw, y_min = y - hh, y_max = y + hh;
   const int ur_row = floor_clamped(y_max / gh_, -1, rows_ - 1);
@@ -289,13 +316,17 @@ void Evaluator::add_area(int32_t node, double sign) {
     if (dy < 0) continue;
     for (int c = bl_col; c <= ur_col; ++c) {
       const double dx = std::min(x_max, (c + 1) * gw_) - std::max(x_min, c * gw_);
-      if (dx >= 0) area_[r * cols_ + c] += sign * (dx * dy);
+      if (dx >= 0) add(r * cols_ + c, dx * dy);
     }
   }
 }
 
-void Evaluator::add_macro_blockage(int32_t node, double sign) {
-  const double x = p_.x[node], y = p_.y[node];
+void Evaluator::add_area(int32_t node, double sign) {
+  for_area(node, p_.x[node], p_.y[node], [&](int cell, double a) { area_[cell] += sign * a; });
+}
+
+template <class F>
+void Evaluator::for_macro_blockage(int32_t node, double x, double y, F&& add) const {
   const double hw = nl_.width[node] / 2, hh = nl_.height[node] / 2;
   const double x_min = x - hw, x_max = x + hw, y_min = y - hh, y_max = y + hh;
   const int ur_row = floor_clamped(y_max / gh_, -1, rows_ - 1);
@@ -317,8 +348,7 @@ void Evaluator::add_macro_blockage(int32_t node, double sign) {
       extents(r, c, dx, dy);
       if (ur_row != bl_row && (r == bl_row || r == ur_row) && std::abs(dy - gh_) > 1e-5) partial_v = true;
       if (ur_col != bl_col && (c == bl_col || c == ur_col) && std::abs(dx - gw_) > 1e-5) partial_h = true;
-      v_macro_[r * cols_ + c] += sign * (dx * v_alloc);
-      h_macro_[r * cols_ + c] += sign * (dy * h_alloc);
+      add(r * cols_ + c, dx * v_alloc, dy * h_alloc);
     }
   }
   // A macro only partly covering its end rows (columns) leaves its top row's V (right
@@ -327,16 +357,23 @@ void Evaluator::add_macro_blockage(int32_t node, double sign) {
     for (int c = bl_col; c <= ur_col; ++c) {
       double dx, dy;
       extents(ur_row, c, dx, dy);
-      v_macro_[ur_row * cols_ + c] -= sign * (dx * v_alloc);
+      add(ur_row * cols_ + c, -(dx * v_alloc), 0.0);
     }
   }
   if (partial_h) {
     for (int r = bl_row; r <= ur_row; ++r) {
       double dx, dy;
       extents(r, ur_col, dx, dy);
-      h_macro_[r * cols_ + ur_col] -= sign * (dy * h_alloc);
+      add(r * cols_ + ur_col, 0.0, -(dy * h_alloc));
     }
   }
+}
+
+void Evaluator::add_macro_blockage(int32_t node, double sign) {
+  for_macro_blockage(node, p_.x[node], p_.y[node], [&](int cell, double v, double h) {
+    v_macro_[cell] += sign * v;
+    h_macro_[cell] += sign * h;
+  });
 }
 
 template <class F>
@@ -383,6 +420,11 @@ std::vector<double> Evaluator::density_grid() const {
 }
 
 void Evaluator::congestion_grids(std::vector<double>& h, std::vector<double>& v) const {
+  congestion_from(h_diff_.data(), v_diff_.data(), h, v);
+}
+
+void Evaluator::congestion_from(const double* h_diff, const double* v_diff, std::vector<double>& h,
+                                std::vector<double>& v) const {
   // Net demand per cell, from the difference arrays.
   std::vector<double>& h_net = scratch_c_;
   std::vector<double>& v_net = scratch_d_;
@@ -391,14 +433,14 @@ void Evaluator::congestion_grids(std::vector<double>& h, std::vector<double>& v)
   for (int r = 0; r < rows_; ++r) {
     double run = 0;
     for (int c = 0; c < cols_; ++c) {
-      run += h_diff_[r * (cols_ + 1) + c];
+      run += h_diff[r * (cols_ + 1) + c];
       h_net[r * cols_ + c] = run;
     }
   }
   for (int c = 0; c < cols_; ++c) {
     double run = 0;
     for (int r = 0; r < rows_; ++r) {
-      run += v_diff_[c * (rows_ + 1) + r];
+      run += v_diff[c * (rows_ + 1) + r];
       v_net[r * cols_ + c] = run;
     }
   }
@@ -443,17 +485,302 @@ Costs Evaluator::costs() const {
   grid.resize(cells_);
   const double cell_area = gw_ * gh_;
   for (int i = 0; i < cells_; ++i) grid[i] = area_[i] / cell_area;
-  const size_t k_density = std::max<size_t>(1, static_cast<size_t>(std::floor(0.1 * cells_)));
+  const size_t k_density = density_top_k(cells_);
   c.density_cost = 0.5 * mean_of_largest(grid, k_density, density_threshold_, select, scratch_f_);
 
   std::vector<double>& h = scratch_e_;
   congestion_grids(h, grid);  // grid = V
   grid.insert(grid.end(), h.begin(), h.end());
-  const size_t k_cong = std::max<size_t>(1, static_cast<size_t>(std::floor(0.05 * 2 * cells_)));
+  const size_t k_cong = congestion_top_k(cells_);
   c.congestion_cost = mean_of_largest(grid, k_cong, congestion_threshold_, select, scratch_f_);
 
   c.proxy_cost = params_.weights.combine(c.wirelength_cost, c.density_cost, c.congestion_cost);
   return c;
+}
+
+namespace {
+
+// The mean of the k largest of base + add, where add is zero but on `touched` (distinct
+// cells) and not negative, from the base's cells above its k-th largest (`above`), the count
+// of its values equal to it (`ties`) and that value: no other cell can be among the k
+// largest. NaN where rounding left too few values at or above the base's k-th largest.
+double top_k_mean_after_adding(const std::vector<double>& base, const std::vector<double>& add,
+                               const std::vector<int32_t>& above, const std::vector<int32_t>& touched, size_t k,
+                               double kth, size_t ties, std::vector<double>& values) {
+  values.clear();
+  size_t ties_left = ties;
+  for (int32_t i : above) {
+    const double v = base[i] + add[i];
+    if (v > kth) values.push_back(v);
+    else if (v == kth) ++ties_left;
+  }
+  for (int32_t i : touched) {
+    if (base[i] > kth) continue;  // among `above`
+    const double v = base[i] + add[i];
+    if (base[i] == kth && v != kth) --ties_left;
+    if (v > kth) values.push_back(v);
+  }
+  const size_t n = values.size();
+  if (n >= k) {
+    const auto at = values.begin() + static_cast<std::ptrdiff_t>(k - 1);
+    std::nth_element(values.begin(), at, values.end(), std::greater<double>());
+    const double kv = *at;
+    double sum = 0;
+    size_t count = 0;
+    for (double v : values)
+      if (v > kv) sum += v, ++count;
+    return (sum + static_cast<double>(k - count) * kv) / static_cast<double>(k);
+  }
+  if (n + ties_left < k) return std::numeric_limits<double>::quiet_NaN();
+  double sum = 0;
+  for (double v : values) sum += v;
+  return (sum + static_cast<double>(k - n) * kth) / static_cast<double>(k);
+}
+
+// The base's k-th largest value, the cells above it and how many equal it.
+void top_k_of_base(const std::vector<double>& base, size_t k, std::vector<double>& buf, double& kth,
+                   std::vector<int32_t>& above, size_t& ties) {
+  kth = kth_largest(base, k, buf);
+  above.clear();
+  ties = 0;
+  for (size_t i = 0; i < base.size(); ++i) {
+    if (base[i] > kth) above.push_back(static_cast<int32_t>(i));
+    ties += base[i] == kth;
+  }
+}
+
+}  // namespace
+
+void Evaluator::proxy_at(int32_t node, const double* xs, const double* ys, int n, double* out) const {
+  if (node < 0 || node >= nl_.num_nodes() || p_.placed[node])
+    throw std::invalid_argument("Evaluator::proxy_at: the node must exist and not be placed");
+  Scan& sc = scan_;
+  const int32_t nb = node_net_begin_[node], ne = node_net_begin_[node + 1];
+  const int h_stride = cols_ + 1, v_stride = rows_ + 1;
+  const double cell_area = gw_ * gh_;
+  const double v_norm = gw_ * params_.v_routes_per_micron, h_norm = gh_ * params_.h_routes_per_micron;
+
+  // The node's nets: the other pins' box and distinct cells are the same at every position.
+  // A net routed from another pin's cell to 4 or more others stays a star from that cell
+  // wherever the node goes, so only the node's own cells add to it.
+  const size_t words = (static_cast<size_t>(cells_) + 63) / 64;
+  sc.nets.clear();
+  sc.cells.clear();
+  sc.ox.clear();
+  sc.oy.clear();
+  sc.bits.assign(static_cast<size_t>(ne - nb) * words, 0);
+  for (int32_t i = nb; i < ne; ++i) {
+    const int32_t net = node_nets_[i];
+    ScanNet sn{};
+    sn.weight = nl_.net_weight[net];
+    int32_t first_node = -1, first_other = -1;
+    sn.pin_begin = static_cast<int32_t>(sc.ox.size());
+    for (int32_t j = nl_.net_begin[net]; j < nl_.net_begin[net + 1]; ++j) {
+      const int32_t m = pin_mover_[j];
+      if (m == node) {
+        if (first_node < 0) first_node = j;
+        sc.ox.push_back(pin_ox_[j]);
+        sc.oy.push_back(pin_oy_[j]);
+      } else if (p_.placed[m]) {
+        const double x = p_.x[m] + pin_ox_[j], y = p_.y[m] + pin_oy_[j];
+        if (first_other < 0) {
+          first_other = j;
+          sn.bx0 = sn.bx1 = x;
+          sn.by0 = sn.by1 = y;
+        } else {
+          sn.bx0 = std::min(sn.bx0, x), sn.bx1 = std::max(sn.bx1, x);
+          sn.by0 = std::min(sn.by0, y), sn.by1 = std::max(sn.by1, y);
+        }
+      }
+    }
+    sn.pin_end = static_cast<int32_t>(sc.ox.size());
+    sn.any_other = first_other >= 0;
+    sn.node_first = first_other < 0 || first_node < first_other;
+    // With the node unplaced, the net's cached cells are the other pins' (source first).
+    sn.cell_begin = static_cast<int32_t>(sc.cells.size());
+    uint64_t* bits = sc.bits.data() + static_cast<size_t>(i - nb) * words;
+    const int32_t* cached = net_cells_.data() + nl_.net_begin[net];
+    for (int32_t c = 0; c < net_cell_count_[net]; ++c) {
+      sc.cells.push_back(cached[c]);
+      bits[cached[c] >> 6] |= uint64_t{1} << (cached[c] & 63);
+    }
+    sn.cell_end = static_cast<int32_t>(sc.cells.size());
+    sn.fixed_star = !sn.node_first && sn.cell_end - sn.cell_begin >= 4;
+    sc.nets.push_back(sn);
+  }
+
+  // The base: the grid without the node, its nets' routes taken out but for the fixed stars.
+  std::vector<double>& hd = sc.h_diff;
+  std::vector<double>& vd = sc.v_diff;
+  hd = h_diff_;
+  vd = v_diff_;
+  double base_wirelength = wirelength_;
+  for (int32_t i = nb; i < ne; ++i) {
+    const int32_t net = node_nets_[i];
+    base_wirelength -= net_hpwl_[net];
+    if (!sc.nets[i - nb].fixed_star) route(net, -nl_.net_weight[net], hd.data(), vd.data());
+  }
+  std::vector<double>& base_h = scratch_a_;
+  std::vector<double>& base_v = scratch_b_;
+  congestion_from(hd.data(), vd.data(), base_h, base_v);
+  sc.congestion.assign(base_v.begin(), base_v.end());
+  sc.congestion.insert(sc.congestion.end(), base_h.begin(), base_h.end());
+  sc.density.resize(cells_);
+  for (int i = 0; i < cells_; ++i) sc.density[i] = area_[i] / cell_area;
+  const size_t k_density = density_top_k(cells_), k_congestion = congestion_top_k(cells_);
+  top_k_of_base(sc.congestion, k_congestion, sc.select, sc.congestion_kth, sc.congestion_above, sc.congestion_ties);
+  top_k_of_base(sc.density, k_density, sc.select, sc.density_kth, sc.density_above, sc.density_ties);
+
+  std::fill(hd.begin(), hd.end(), 0.0);
+  std::fill(vd.begin(), vd.end(), 0.0);
+  sc.add_congestion.assign(2 * static_cast<size_t>(cells_), 0.0);
+  sc.add_density.assign(cells_, 0.0);
+  sc.congestion_touched.assign(2 * static_cast<size_t>(cells_), 0);
+  sc.row_touched.assign(rows_, 0);
+  sc.col_touched.assign(cols_, 0);
+  // Smoothing spreads a cell's H demand over the rows in range of its own and its V demand
+  // over the columns, each of them getting the same share.
+  const int k = params_.smoothing_range();
+  sc.h_scale.resize(rows_);
+  sc.v_scale.resize(cols_);
+  for (int r = 0; r < rows_; ++r) sc.h_scale[r] = 1.0 / ((std::min(rows_ - 1, r + k) - std::max(0, r - k) + 1) * h_norm);
+  for (int c = 0; c < cols_; ++c) sc.v_scale[c] = 1.0 / ((std::min(cols_ - 1, c + k) - std::max(0, c - k) + 1) * v_norm);
+
+  auto add_congestion = [&](int32_t i, double v) {
+    if (!sc.congestion_touched[i]) {
+      sc.congestion_touched[i] = 1;
+      sc.congestion_cells.push_back(i);
+    }
+    sc.add_congestion[i] += v;
+  };
+  double w = 0;  // the weight of the net being routed
+  auto h_run = [&](int row, int c0, int c1) {
+    hd[row * h_stride + c0] += w;
+    hd[row * h_stride + c1] -= w;
+    if (!sc.row_touched[row]) sc.row_touched[row] = 1, sc.rows.push_back(row);
+  };
+  auto v_run = [&](int col, int r0, int r1) {
+    vd[col * v_stride + r0] += w;
+    vd[col * v_stride + r1] -= w;
+    if (!sc.col_touched[col]) sc.col_touched[col] = 1, sc.cols.push_back(col);
+  };
+
+  const bool hard = nl_.kind[node] == NodeKind::kHardMacro;
+  const bool has_area = is_macro(nl_.kind[node]) || nl_.kind[node] == NodeKind::kStdCell;
+  const double wirelength_norm = (params_.width + params_.height) * total_net_weight_;
+  std::vector<int32_t>& route_cells = sc.route;
+  for (int pos = 0; pos < n; ++pos) {
+    const double x = xs[pos], y = ys[pos];
+    double wirelength = base_wirelength;
+    if (hard)
+      for_macro_blockage(node, x, y, [&](int cell, double v, double h) {
+        add_congestion(cell, v / v_norm);
+        add_congestion(cells_ + cell, h / h_norm);
+      });
+    for (size_t s = 0; s < sc.nets.size(); ++s) {
+      const ScanNet& sn = sc.nets[s];
+      const uint64_t* bits = sc.bits.data() + s * words;
+      double bx0 = sn.bx0, bx1 = sn.bx1, by0 = sn.by0, by1 = sn.by1;
+      // The other cells (a fixed star's source alone), a loop rather than a copy: most nets
+      // have a handful, and per position and net a library call costs more than the copying.
+      route_cells.clear();
+      if (!sn.node_first) {
+        const int32_t end = sn.fixed_star ? sn.cell_begin + 1 : sn.cell_end;
+        for (int32_t c = sn.cell_begin; c < end; ++c) route_cells.push_back(sc.cells[c]);
+      }
+      const size_t node_cells_begin = route_cells.size();
+      for (int32_t q = sn.pin_begin; q < sn.pin_end; ++q) {
+        const double px = x + sc.ox[q], py = y + sc.oy[q];
+        if (!sn.any_other && q == sn.pin_begin) {
+          bx0 = bx1 = px;
+          by0 = by1 = py;
+        } else {
+          bx0 = std::min(bx0, px), bx1 = std::max(bx1, px);
+          by0 = std::min(by0, py), by1 = std::max(by1, py);
+        }
+        const int32_t cell = cell_row(py) * cols_ + cell_col(px);
+        if (!sn.node_first && (bits[cell >> 6] >> (cell & 63) & 1)) continue;
+        if (std::find(route_cells.begin() + static_cast<std::ptrdiff_t>(node_cells_begin), route_cells.end(), cell) ==
+            route_cells.end())
+          route_cells.push_back(cell);
+      }
+      if (sn.node_first) {
+        // The node's cells lead (the first is the source); then the other cells they miss.
+        const auto node_cells_end = static_cast<std::ptrdiff_t>(route_cells.size());
+        for (int32_t c = sn.cell_begin; c < sn.cell_end; ++c)
+          if (std::find(route_cells.begin(), route_cells.begin() + node_cells_end, sc.cells[c]) ==
+              route_cells.begin() + node_cells_end)
+            route_cells.push_back(sc.cells[c]);
+      }
+      w = sn.weight;
+      wirelength += w * ((bx1 - bx0) + (by1 - by0));
+      if (sn.fixed_star) {
+        // The star's L's to the other cells are in the base: only those to the node's cells.
+        for (size_t t = 1; t < route_cells.size(); ++t) {
+          const int32_t pair[2] = {route_cells[0], route_cells[t]};
+          route_shape(pair, 2, cols_, h_run, v_run);
+        }
+      } else {
+        route_shape(route_cells.data(), static_cast<int32_t>(route_cells.size()), cols_, h_run, v_run);
+      }
+    }
+    // Net demand of the rows and columns routed through, smoothed.
+    for (int r : sc.rows) {
+      double run = 0;
+      const int lo = std::max(0, r - k), hi = std::min(rows_ - 1, r + k);
+      for (int c = 0; c < cols_; ++c) {
+        run += hd[r * h_stride + c];
+        hd[r * h_stride + c] = 0;
+        if (run == 0) continue;
+        const double share = run * sc.h_scale[r];
+        for (int rr = lo; rr <= hi; ++rr) add_congestion(cells_ + rr * cols_ + c, share);
+      }
+      hd[r * h_stride + cols_] = 0;
+      sc.row_touched[r] = 0;
+    }
+    for (int c : sc.cols) {
+      double run = 0;
+      const int lo = std::max(0, c - k), hi = std::min(cols_ - 1, c + k);
+      for (int r = 0; r < rows_; ++r) {
+        run += vd[c * v_stride + r];
+        vd[c * v_stride + r] = 0;
+        if (run == 0) continue;
+        const double share = run * sc.v_scale[c];
+        for (int cc = lo; cc <= hi; ++cc) add_congestion(r * cols_ + cc, share);
+      }
+      vd[c * v_stride + rows_] = 0;
+      sc.col_touched[c] = 0;
+    }
+    sc.rows.clear();
+    sc.cols.clear();
+    if (has_area)
+      for_area(node, x, y, [&](int cell, double a) {
+        sc.density_cells.push_back(cell);
+        sc.add_density[cell] += a / cell_area;
+      });
+
+    double density = top_k_mean_after_adding(sc.density, sc.add_density, sc.density_above, sc.density_cells,
+                                             k_density, sc.density_kth, sc.density_ties, sc.values);
+    double congestion = top_k_mean_after_adding(sc.congestion, sc.add_congestion, sc.congestion_above,
+                                                sc.congestion_cells, k_congestion, sc.congestion_kth,
+                                                sc.congestion_ties, sc.values);
+    if (std::isnan(density) || std::isnan(congestion)) {
+      // Rounding in a non-integral net weight's demand: every cell, as costs() does.
+      auto full = [&](const std::vector<double>& base, const std::vector<double>& add, size_t kk) {
+        std::vector<double> v(base.size());
+        for (size_t i = 0; i < v.size(); ++i) v[i] = base[i] + add[i];
+        double guess = 0;
+        return mean_of_largest(v, kk, guess, scratch_e_, scratch_f_);
+      };
+      density = full(sc.density, sc.add_density, k_density);
+      congestion = full(sc.congestion, sc.add_congestion, k_congestion);
+    }
+    for (int32_t i : sc.density_cells) sc.add_density[i] = 0;
+    for (int32_t i : sc.congestion_cells) sc.add_congestion[i] = 0, sc.congestion_touched[i] = 0;
+    sc.density_cells.clear();
+    sc.congestion_cells.clear();
+    out[pos] = params_.weights.combine(wirelength / wirelength_norm, 0.5 * density, congestion);
+  }
 }
 
 LegalityReport Evaluator::legality() const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "cost/params.h"
@@ -46,6 +47,14 @@ class Evaluator {
   Costs costs() const;
   LegalityReport legality() const;
 
+  // The proxy cost with `node` (a macro or standard cell, not placed) centred on each of `n`
+  // positions (xs[i], ys[i]), everything else as placed: what place() and then costs() would
+  // give, up to rounding (a relative 1e-12), the evaluator left as it is. A position costs a
+  // pass over the grid, not a move and a full evaluation, since only the node's nets and the
+  // cells it covers differ between positions. The greedy placer's step and the greedy prior's
+  // proxy map (placer/cost_map.h) are this call.
+  void proxy_at(int32_t node, const double* xs, const double* ys, int n, double* out) const;
+
   const Placement& placement() const { return p_; }
   const Netlist& netlist() const { return nl_; }
   const CostParams& params() const { return params_; }
@@ -61,9 +70,20 @@ class Evaluator {
   void add_net(int32_t net);     // HPWL and routing demand of one net, from the positions
   void remove_net(int32_t net);  // takes back what add_net added, from its cached cells
   void route(int32_t net, double d);  // demand d along the net's cached cells
+  void route(int32_t net, double d, double* h_diff, double* v_diff) const;  // into other arrays
   void orient_pins(int32_t node);  // refresh the oriented offsets of a macro's pins
+  // The covered area of each cell under `node` centred on (x, y): add(cell, area).
+  template <class F>
+  void for_area(int32_t node, double x, double y, F&& add) const;
+  // The routing blockage of hard macro `node` centred on (x, y): add(cell, v, h).
+  template <class F>
+  void for_macro_blockage(int32_t node, double x, double y, F&& add) const;
   void add_area(int32_t node, double sign);
   void add_macro_blockage(int32_t node, double sign);
+  // Smoothed, normalised H and V congestion from net demand difference arrays laid out as
+  // h_diff_ and v_diff_, plus the macro blockage.
+  void congestion_from(const double* h_diff, const double* v_diff, std::vector<double>& h,
+                       std::vector<double>& v) const;
   void add_node(int32_t node, double sign);     // area and blockage of a placed node
   template <class F>
   void with_nets_updated(int32_t node, F&& change);
@@ -98,6 +118,36 @@ class Evaluator {
   std::vector<int32_t> cell_stamp_;  // de-duplicates one net's cells
   int32_t stamp_ = 0;
   mutable std::vector<double> scratch_a_, scratch_b_, scratch_c_, scratch_d_, scratch_e_, scratch_f_;
+  // proxy_at's working arrays, kept between calls so that a step allocates nothing.
+  struct ScanNet {
+    double weight;
+    bool fixed_star;  // routed from another pin's cell to 4 or more cells: that part is in the base
+    bool node_first;  // the node's pin is the net's first placed pin: its cell is the source
+    bool any_other;   // some other pin is placed; then bx0..by1 is their box
+    double bx0, bx1, by0, by1;
+    int32_t cell_begin, cell_end;  // the other pins' distinct cells in cells, source first
+    int32_t pin_begin, pin_end;    // the node's pins' offsets in ox, oy, in net order
+  };
+  struct Scan {
+    std::vector<ScanNet> nets;
+    std::vector<int32_t> cells, route;
+    std::vector<uint64_t> bits;  // per scan net, the cells its other pins occupy
+    std::vector<double> ox, oy;
+    // The base (the grid without what depends on the node's position): congestion as V then
+    // H values, density; the cells above each k-th largest and how many equal it.
+    std::vector<double> congestion, density, h_scale, v_scale;
+    std::vector<int32_t> congestion_above, density_above;
+    double congestion_kth = 0, density_kth = 0;
+    size_t congestion_ties = 0, density_ties = 0;
+    // A position's additions: net demand as difference arrays (laid out as h_diff_, v_diff_)
+    // on the rows and columns listed, then smoothed congestion and density per cell, on the
+    // cells listed. All zero between positions.
+    std::vector<double> h_diff, v_diff, add_congestion, add_density;
+    std::vector<uint8_t> row_touched, col_touched, congestion_touched;
+    std::vector<int32_t> rows, cols, congestion_cells, density_cells;
+    std::vector<double> values, select;
+  };
+  mutable Scan scan_;
   // Guesses of the next top-k queries' thresholds (mean_of_largest in evaluator.cc).
   mutable double density_threshold_ = 0, congestion_threshold_ = 0;
 };

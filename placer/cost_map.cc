@@ -60,26 +60,24 @@ void scale_feasible(const std::vector<uint8_t>& mask, int n, const auto& value, 
 
 }  // namespace
 
-void proxy_on_cells(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+void proxy_on_cells(const Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
                     std::vector<double>& out) {
   const int cols = cells.cols();
-  out.assign(mask.size(), std::numeric_limits<double>::infinity());
-  bool placed = false;
-  for (int cell = 0; cell < static_cast<int>(mask.size()); ++cell) {
-    if (!mask[cell]) continue;
-    const double x = cells.cell_x(cell % cols), y = cells.cell_y(cell / cols);
-    if (!placed) {
-      ev.place(macro, x, y);
-      placed = true;
-    } else {
-      ev.move(macro, x, y);
+  std::vector<double> xs, ys, proxy;
+  std::vector<int> at;
+  for (int cell = 0; cell < static_cast<int>(mask.size()); ++cell)
+    if (mask[cell]) {
+      xs.push_back(cells.cell_x(cell % cols));
+      ys.push_back(cells.cell_y(cell / cols));
+      at.push_back(cell);
     }
-    out[cell] = ev.costs().proxy_cost;
-  }
-  if (placed) ev.unplace(macro);
+  proxy.resize(at.size());
+  if (!at.empty()) ev.proxy_at(macro, xs.data(), ys.data(), static_cast<int>(at.size()), proxy.data());
+  out.assign(mask.size(), std::numeric_limits<double>::infinity());
+  for (size_t i = 0; i < at.size(); ++i) out[at[i]] = proxy[i];
 }
 
-void CostMapper::compute(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+void CostMapper::compute(const Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
                          std::vector<float>& out, int channels) const {
   const int rows = cells.rows(), cols = cells.cols(), n = rows * cols;
   out.assign(static_cast<size_t>(kCostMapChannels) * n, 0.f);

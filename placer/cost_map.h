@@ -27,10 +27,9 @@ namespace rlplace {
 inline constexpr int kCostMapChannels = 4;
 inline constexpr int kProxyChannel = 3;
 
-// The proxy cost of the evaluator's placement with `macro` on the centre of each feasible
-// cell (+infinity elsewhere), scored through the evaluator's incremental moves; leaves the
-// macro unplaced.
-void proxy_on_cells(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+// The proxy cost of the evaluator's placement with `macro` (not placed) on the centre of each
+// feasible cell (+infinity elsewhere), through Evaluator::proxy_at.
+void proxy_on_cells(const Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
                     std::vector<double>& out);
 
 class CostMapper {
@@ -41,10 +40,9 @@ class CostMapper {
   // The maps for `macro` (one of the constructor's) from the evaluator's placement, with
   // `mask` the macro's feasible cells. `out` is resized to kCostMapChannels * cells.
   // Computes the first `channels` maps and leaves the others zero: the proxy map costs a
-  // pass of the evaluator over the cells (the greedy placer's step), the others a pass over
-  // the macro's nets. The evaluator is moved through the cells for the proxy map and left
-  // as it was (up to rounding in its running sums, as after any place and unplace).
-  void compute(Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
+  // pass over the grid per feasible cell (the greedy placer's step), the others a pass over
+  // the macro's nets.
+  void compute(const Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
                std::vector<float>& out, int channels = kCostMapChannels) const;
 
  private:

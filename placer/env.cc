@@ -71,7 +71,7 @@ void PlacementEnv::step(int cell) {
   update_mask();
 }
 
-void PlacementEnv::cost_maps(std::vector<float>& out, int channels) {
+void PlacementEnv::cost_maps(std::vector<float>& out, int channels) const {
   cost_mapper_.compute(evaluator_, cells_, current(), mask_, out, channels);
 }
 

@@ -56,9 +56,8 @@ class PlacementEnv {
 
   // What placing current() on each cell would do to the cost (placer/cost_map.h):
   // kCostMapChannels maps of rows x cols, the first `channels` of them computed and the
-  // rest zero; all zero once done. Not const: the proxy map moves the macro through the
-  // evaluator and takes it back.
-  void cost_maps(std::vector<float>& out, int channels = kCostMapChannels);
+  // rest zero; all zero once done.
+  void cost_maps(std::vector<float>& out, int channels = kCostMapChannels) const;
 
   const CellMask& cells() const { return cells_; }
   const Placement& placement() const { return evaluator_.placement(); }

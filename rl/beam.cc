@@ -72,7 +72,7 @@ BeamResult beam_decode(const Task& task, gnn::PolicyValueNetImpl& net, torch::De
         net.forward(gnn::make_batch(refs, G, device)).log_probs.to(torch::kCPU, torch::kFloat).contiguous();
     const float* rows = lp.data_ptr<float>();
 
-    // Each partial placement's candidates, ranked on its own thread (its evaluator moves).
+    // Each partial placement's candidates, ranked on its own thread.
     std::vector<std::vector<Candidate>> per(B);
     parallel_for(B, threads, [&](int i) {
       const float* row = rows + static_cast<int64_t>(i) * G2;
