@@ -73,6 +73,7 @@ CoordDescentResult coord_descent(const Netlist& nl, const CostParams& params, co
   };
   const bool timed = o.seconds > 0;
   bool out_of_time = false;
+  std::vector<double> xs, ys, costs;
   while (!out_of_time && (o.max_sweeps <= 0 || res.sweeps < o.max_sweeps)) {
     const double sweep_start = cur;
     for (int32_t m : order) {
@@ -94,34 +95,52 @@ CoordDescentResult coord_descent(const Netlist& nl, const CostParams& params, co
       double best = cur, bx = x0, by = y0;
       Orientation bo = o0;
       // Every cell under each footprint-keeping orientation, the current one first: a pin
-      // layout that suits a place elsewhere only shows when both change at once.
+      // layout that suits a place elsewhere only shows when both change at once. The macro
+      // is lifted and its cells scored in one pass (Evaluator::proxy_at).
       Orientation oris[4];
       int n_oris = 0;
       oris[n_oris++] = o0;
       for (Orientation ori : kFootprintOrientations)
         if (ori != o0 && o.orientations) oris[n_oris++] = ori;
+      ev.unplace(m);
       for (int k = 0; k < n_oris; ++k) {
         if (ev.placement().orientation[m] != oris[k]) ev.set_orientation(m, oris[k]);
+        xs.clear();
+        ys.clear();
         for (int r = rl; r <= rh; ++r)
           for (int c = cl; c <= ch; ++c) {
             const double x = board.cell_x(c), y = board.cell_y(r);
             const bool here = x == x0 && y == y0;
             if ((here && k == 0) || (!here && !board.fits(i, x, y))) continue;
-            if (ev.placement().x[m] != x || ev.placement().y[m] != y) ev.move(m, x, y);
-            const double cost = ev.costs().proxy_cost;
-            // Ties move too (plateau moves): the density and congestion costs are means of
-            // the worst cells, flat under most single moves, and on the tests' small
-            // netlists strict descent stopped 5% above the optimum that ties lead to.
-            if (cost < best || (o.plateau_moves && cost == best)) {
-              best = cost;
-              bx = x;
-              by = y;
-              bo = oris[k];
-            }
+            xs.push_back(x);
+            ys.push_back(y);
           }
+        costs.resize(xs.size());
+        if (!xs.empty()) ev.proxy_at(m, xs.data(), ys.data(), static_cast<int>(xs.size()), costs.data());
+        for (size_t j = 0; j < xs.size(); ++j) {
+          // Ties move too (plateau moves): the density and congestion costs are means of
+          // the worst cells, flat under most single moves, and on the tests' small
+          // netlists strict descent stopped 5% above the optimum that ties lead to.
+          if (costs[j] < best || (o.plateau_moves && costs[j] == best)) {
+            best = costs[j];
+            bx = xs[j];
+            by = ys[j];
+            bo = oris[k];
+          }
+        }
       }
-      if (ev.placement().x[m] != bx || ev.placement().y[m] != by) ev.move(m, bx, by);
       if (ev.placement().orientation[m] != bo) ev.set_orientation(m, bo);
+      ev.place(m, bx, by);
+      // The scores agree with the evaluator's running sums to rounding only; the cost as
+      // the evaluator has it decides, so that a sweep never raises it.
+      best = ev.costs().proxy_cost;
+      if (best > cur) {
+        ev.unplace(m);
+        if (bo != o0) ev.set_orientation(m, o0);
+        ev.place(m, x0, y0);
+        bx = x0, by = y0, bo = o0;
+        best = ev.costs().proxy_cost;
+      }
       board.set(i, bx, by);
       res.moved += bx != x0 || by != y0 || bo != o0;
       cur = best;
