@@ -11,12 +11,16 @@ namespace rlplace {
 
 struct EnvBench {
   double step_us = 0;   // place the macro, update the costs, compute the next mask
+  // The current macro's cost maps before each step (placer/cost_map.h: the four a policy
+  // reads, the proxy map included, which is also the greedy placer's step).
+  double maps_us = 0;
   double reset_ms = 0;  // per episode
   long steps = 0, episodes = 0;
   size_t steps_per_episode = 0;
 };
 
-// Episodes of random feasible cells for `seconds` (at least 3); the solver left out.
+// Episodes of random feasible cells for `seconds` (at least 3), the cost maps computed before
+// each step and timed apart; the solver left out.
 EnvBench bench_env(const Design& design, double seconds, uint64_t seed);
 
 struct FdBench {

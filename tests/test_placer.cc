@@ -12,6 +12,7 @@
 #include "cost/evaluator.h"
 #include "netlists/error.h"
 #include "netlists/netlist_reader.h"
+#include "placer/bench.h"
 #include "placer/env.h"
 #include "placer/legalizer.h"
 #include "placer/mask.h"
@@ -234,6 +235,18 @@ TEST(CostMaps, MatchThePlacedMacrosCostsOnAriane133) {
   }
   env.cost_maps(maps);
   EXPECT_EQ(std::count(maps.begin(), maps.end(), 0.f), static_cast<long>(maps.size()));
+}
+
+// The environment benchmark computes the cost maps before every step and times them apart.
+TEST(Bench, EnvTimesTheCostMapsOfEveryStepApart) {
+  Design d = load_design(test::data("netlists/data/ct_samples/macro_tiles_10x10/netlist.pb.txt"),
+                         test::data("netlists/data/ct_samples/macro_tiles_10x10/initial.plc"));
+  const EnvBench b = bench_env(d, 0.0, 1);
+  EXPECT_EQ(b.episodes, 3);
+  EXPECT_EQ(b.steps_per_episode, d.netlist.hard_macros.size());
+  EXPECT_EQ(b.steps, 3 * static_cast<long>(b.steps_per_episode));
+  EXPECT_GT(b.maps_us, 0);
+  EXPECT_GT(b.step_us, 0);
 }
 
 TEST(Placers, RandomIsLegalAndSeeded) {

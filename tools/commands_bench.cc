@@ -46,13 +46,16 @@ int run_bench_eval(const BenchOptions& o) {
 int run_bench_env(const BenchOptions& o) {
   const EnvBench b = bench_env(load_design(o.netlist, o.plc, o.cost.resolve()), o.seconds, o.seed);
   if (o.json) {
-    nlohmann::json j = {{"step_us", b.step_us}, {"reset_ms", b.reset_ms}, {"steps", b.steps},
+    nlohmann::json j = {{"step_us", b.step_us}, {"maps_us", b.maps_us}, {"reset_ms", b.reset_ms}, {"steps", b.steps},
                         {"episodes", b.episodes}, {"cpu", cpu_model()}};
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
   fmt::print("machine          {} (1 thread)\n", cpu_model());
   fmt::print("step             {:.2f} us  (place the macro, update the costs, compute the next mask)\n", b.step_us);
+  fmt::print("cost maps        {:.2f} us  (the current macro on every feasible cell: the policy's four maps, the\n"
+             "                 greedy placer's proxy map among them)\n",
+             b.maps_us);
   fmt::print("reset            {:.3f} ms  ({} episodes of {} steps)\n", b.reset_ms, b.episodes, b.steps_per_episode);
   return 0;
 }
