@@ -716,7 +716,7 @@ void Evaluator::proxy_at(int32_t node, const double* xs, const double* ys, int n
       wirelength += w * ((bx1 - bx0) + (by1 - by0));
       if (sn.fixed_star) {
         // The star's L's to the other cells are in the base: only those to the node's cells.
-        for (size_t t = 1; t < route_cells.size(); ++t) {
+        for (size_t t = node_cells_begin; t < route_cells.size(); ++t) {
           const int32_t pair[2] = {route_cells[0], route_cells[t]};
           route_shape(pair, 2, cols_, h_run, v_run);
         }

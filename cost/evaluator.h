@@ -49,10 +49,10 @@ class Evaluator {
 
   // The proxy cost with `node` (a macro or standard cell, not placed) centred on each of `n`
   // positions (xs[i], ys[i]), everything else as placed: what place() and then costs() would
-  // give, up to rounding (a relative 1e-12), the evaluator left as it is. A position costs a
-  // pass over the grid, not a move and a full evaluation, since only the node's nets and the
-  // cells it covers differ between positions. The greedy placer's step and the greedy prior's
-  // proxy map (placer/cost_map.h) are this call.
+  // give, up to rounding (a relative 1e-12), the evaluator left as it is. The grid without the
+  // node is built once; a position then costs the node's nets and about as many values as the
+  // top-k means average, not a move and a full evaluation. The greedy placer's step and the
+  // greedy prior's proxy map (placer/cost_map.h) are this call.
   void proxy_at(int32_t node, const double* xs, const double* ys, int n, double* out) const;
 
   const Placement& placement() const { return p_; }

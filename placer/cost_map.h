@@ -39,9 +39,9 @@ class CostMapper {
 
   // The maps for `macro` (one of the constructor's) from the evaluator's placement, with
   // `mask` the macro's feasible cells. `out` is resized to kCostMapChannels * cells.
-  // Computes the first `channels` maps and leaves the others zero: the proxy map costs a
-  // pass over the grid per feasible cell (the greedy placer's step), the others a pass over
-  // the macro's nets.
+  // Computes the first `channels` maps and leaves the others zero: the proxy map costs
+  // Evaluator::proxy_at over the feasible cells (the greedy placer's step), the others a pass
+  // over the macro's nets.
   void compute(const Evaluator& ev, const CellMask& cells, int32_t macro, const std::vector<uint8_t>& mask,
                std::vector<float>& out, int channels = kCostMapChannels) const;
 

@@ -159,9 +159,9 @@ std::pair<bool, bool> source_and_sink(const Netlist& nl, int32_t node) {
 }
 
 TEST(ProxyAt, MatchesPlacingTheNodeOnAriane133) {
+  Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
+                         test::data("netlists/data/ariane133_ng45/legalized.plc"));
   for (double smoothing : {0.0, 2.0}) {
-    Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
-                           test::data("netlists/data/ariane133_ng45/legalized.plc"));
     std::vector<int32_t> nodes;
     bool source = false, sink = false;
     for (size_t i = 0; i < d.netlist.hard_macros.size(); i += 9) {
@@ -196,8 +196,8 @@ TEST(ProxyAt, MatchesPlacingTheNodeOnOtherChips) {
 }
 
 TEST(ProxyAt, RefusesAPlacedNode) {
-  Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
-                         test::data("netlists/data/ariane133_ng45/legalized.plc"));
+  Design d = load_design(test::data("netlists/data/ct_samples/macro_tiles_10x10/netlist.pb.txt"),
+                         test::data("netlists/data/ct_samples/macro_tiles_10x10/initial.plc"));
   Evaluator ev(d.netlist, d.params);
   ev.reset(d.placement);
   const double x = 10, y = 10;
