@@ -365,6 +365,8 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
     res.fd_kept_warm += s.kept_warm;
     res.fd_kept_cold += s.kept_cold;
     res.fd_seconds += s.seconds;
+    if (o.polish_passes > 0)
+      polish_soft(nl, params, ev, o.polish_passes, by_moves ? 0 : o.polish_share * o.seconds, &res.polish);
   }
   if (!ev.legality().legal()) throw std::logic_error("anneal: the result is not legal (a bug)");
   res.placement = ev.placement();

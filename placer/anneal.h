@@ -59,6 +59,12 @@ struct AnnealOptions {
   // positions reaches 0.672. Refinement keeps the given positions instead.
   bool initial_fd = true;
   bool final_fd = true;    // a last solver call on the best state
+  // Then polish_soft (placer/search.h) on it, with at most this many passes (0: none); on
+  // only when final_fd is. Under a `seconds` budget it may take at most `polish_share` of it
+  // more (a pass over a flat netlist's 200K cells takes seconds; over a clustered one's soft
+  // macros, a fraction of one).
+  int polish_passes = 3;
+  double polish_share = 0.05;
   FdOptions fd;          // its schedule (default_fd_options when left as constructed)
   bool fd_set = false;   // whether `fd` was set by the caller
 
@@ -76,6 +82,7 @@ struct AnnealResult {
   double start_cost = 0;
   int64_t actions = 0, accepted = 0, illegal = 0;  // over all chains
   int fd_runs = 0, fd_kept_warm = 0, fd_kept_cold = 0;
+  PolishStats polish;  // the final polish_soft's, when it ran
   double seconds = 0, fd_seconds = 0;
   double t_start = 0, t_end = 0;
   // (seconds since the start, best proxy cost met so far) at every sharing point, for

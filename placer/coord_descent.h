@@ -12,6 +12,7 @@
 
 #include "cost/evaluator.h"
 #include "placer/fd.h"
+#include "placer/search.h"
 
 namespace rlplace {
 
@@ -28,6 +29,10 @@ struct CoordDescentOptions {
   bool swaps = true;  // after each macro's cells, its best exchange with another macro
   bool plateau_moves = true;  // a macro moves to a cell of equal cost (the last such)
   bool orientations = true;   // every cell under each flip (4x the work), else the current
+  // At the end, with fd_between, polish_soft (placer/search.h) with at most this many passes;
+  // under a `seconds` budget it may take at most `polish_share` of it more.
+  int polish_passes = 3;
+  double polish_share = 0.05;
 };
 
 struct CoordDescentResult {
@@ -35,6 +40,7 @@ struct CoordDescentResult {
   Costs costs;
   double start_cost = 0;
   int sweeps = 0, moved = 0;  // macros moved or flipped, over all sweeps
+  PolishStats polish;         // the final polish's, when it ran
   double seconds = 0;
   std::vector<std::pair<double, double>> trace;  // (seconds, proxy cost) after each sweep
 };

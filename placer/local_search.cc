@@ -41,13 +41,20 @@ CoordDescentOptions cd_options(const PlaceRequest& r) {
   return o;
 }
 
+std::string polish_phrase(const PolishStats& s) {
+  if (!(s.after < s.before)) return "";
+  return fmt::format(", the soft macros and cells polished {:.6f} -> {:.6f} ({} moves, {:.2f} s{})", s.before, s.after,
+                     s.moved, s.seconds, s.stopped ? ", stopped by the budget" : "");
+}
+
 std::string anneal_into(const PlaceRequest& r, const AnnealOptions& o, const Placement& start, Placement& out,
                         const char* what, SearchStats* stats) {
   const AnnealResult a = anneal(r.design->netlist, r.design->params, start, o);
   out = a.placement;
   const std::string summary =
       fmt::format("{}: {:.6f} -> {:.6f}, {} actions ({} accepted, {} illegal) in {:.1f} s, {} solver runs", what,
-                  a.start_cost, a.costs.proxy_cost, a.actions, a.accepted, a.illegal, a.seconds, a.fd_runs);
+                  a.start_cost, a.costs.proxy_cost, a.actions, a.accepted, a.illegal, a.seconds, a.fd_runs) +
+      polish_phrase(a.polish);
   if (stats) *stats = {a.start_cost, a.costs, a.trace, summary};
   return summary;
 }
@@ -57,7 +64,8 @@ std::string descend_into(const PlaceRequest& r, const Placement& start, Placemen
   out = c.placement;
   const std::string summary =
       fmt::format("coordinate descent: {:.6f} -> {:.6f}, {} sweeps, {} macro changes in {:.1f} s", c.start_cost,
-                  c.costs.proxy_cost, c.sweeps, c.moved, c.seconds);
+                  c.costs.proxy_cost, c.sweeps, c.moved, c.seconds) +
+      polish_phrase(c.polish);
   if (stats) *stats = {c.start_cost, c.costs, c.trace, summary};
   return summary;
 }

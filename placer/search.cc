@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -165,6 +167,133 @@ double replace_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, 
   stats.kept_cold += kept == 2;
   stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return ev.costs().proxy_cost;
+}
+
+namespace {
+
+// The interval of x where sum_i w_i * hinge_i(x) is least, for hinges given as breakpoints
+// with weights: every net adds one where its box's upper edge starts to grow and one where its
+// lower edge does, each with the net's weight, so the interval is their weighted median.
+std::pair<double, double> weighted_median(std::vector<std::pair<double, double>>& pts) {
+  std::sort(pts.begin(), pts.end());
+  double total = 0;
+  for (const auto& p : pts) total += p.second;
+  const double half = total / 2, tol = 1e-12 * total;
+  double acc = 0;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    acc += pts[i].second;
+    if (acc >= half - tol) {
+      // Exactly half below: flat up to the next breakpoint.
+      const double hi = (std::abs(acc - half) <= tol && i + 1 < pts.size()) ? pts[i + 1].first : pts[i].first;
+      return {pts[i].first, hi};
+    }
+  }
+  return {pts.back().first, pts.back().first};
+}
+
+}  // namespace
+
+double polish_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, int passes, double seconds,
+                   PolishStats* stats) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Placement orig = ev.placement();
+  const double before = ev.costs().proxy_cost;
+  std::vector<int32_t> nodes;
+  for (const auto* list : {&nl.soft_macros, &nl.stdcells})
+    for (int32_t m : *list)
+      if (orig.placed[m] && !orig.fixed[m]) nodes.push_back(m);
+  std::sort(nodes.begin(), nodes.end());
+  auto mover = [&](int32_t pin) { return nl.owner[pin] >= 0 ? nl.owner[pin] : pin; };
+  // The nets of each node to polish, CSR.
+  std::vector<int32_t> slot(nl.num_nodes(), -1), begin(nodes.size() + 1, 0), nets;
+  for (size_t i = 0; i < nodes.size(); ++i) slot[nodes[i]] = static_cast<int32_t>(i);
+  {
+    std::vector<std::vector<int32_t>> of(nodes.size());
+    for (int32_t n = 0; n < nl.num_nets(); ++n)
+      for (int32_t k = nl.net_begin[n]; k < nl.net_begin[n + 1]; ++k) {
+        const int32_t s = slot[mover(nl.net_pins[k])];
+        if (s >= 0 && (of[s].empty() || of[s].back() != n)) of[s].push_back(n);
+      }
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      nets.insert(nets.end(), of[i].begin(), of[i].end());
+      begin[i + 1] = static_cast<int32_t>(nets.size());
+    }
+  }
+  auto clamp = [](double v, double half, double side) {
+    return half * 2 >= side ? side / 2 : std::clamp(v, half, side - half);
+  };
+  std::vector<std::pair<double, double>> bx, by;
+  std::vector<double> xs, ys, out;
+  PolishStats st;
+  st.before = before;
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  for (int pass = 0; pass < passes && !st.stopped; ++pass) {
+    ++st.passes;
+    int moved = 0;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (seconds > 0 && (i & 63) == 0 && elapsed() > seconds) {
+        st.stopped = true;
+        break;
+      }
+      const int32_t m = nodes[i];
+      const Placement& p = ev.placement();
+      bx.clear();
+      by.clear();
+      for (int32_t j = begin[i]; j < begin[i + 1]; ++j) {
+        const int32_t n = nets[j];
+        double lx = INFINITY, hx = -INFINITY, ly = INFINITY, hy = -INFINITY;      // the other pins' box
+        double ox0 = INFINITY, ox1 = -INFINITY, oy0 = INFINITY, oy1 = -INFINITY;  // this node's pins' offsets
+        for (int32_t k = nl.net_begin[n]; k < nl.net_begin[n + 1]; ++k) {
+          const int32_t pin = nl.net_pins[k], mv = mover(pin);
+          if (!p.placed[mv]) continue;
+          double px, py;
+          pin_position(nl, p, pin, px, py);
+          if (mv == m) {
+            ox0 = std::min(ox0, px - p.x[m]), ox1 = std::max(ox1, px - p.x[m]);
+            oy0 = std::min(oy0, py - p.y[m]), oy1 = std::max(oy1, py - p.y[m]);
+          } else {
+            lx = std::min(lx, px), hx = std::max(hx, px), ly = std::min(ly, py), hy = std::max(hy, py);
+          }
+        }
+        if (!(lx <= hx)) continue;  // no other placed pin: the net's length does not depend on m
+        const double w = nl.net_weight[n];
+        bx.emplace_back(hx - ox1, w), bx.emplace_back(lx - ox0, w);
+        by.emplace_back(hy - oy1, w), by.emplace_back(ly - oy0, w);
+      }
+      if (bx.empty()) continue;
+      const auto [x0, x1] = weighted_median(bx);
+      const auto [y0, y1] = weighted_median(by);
+      const double cx = p.x[m], cy = p.y[m];
+      const double cand_x[4] = {x0, x1, (x0 + x1) / 2, std::clamp(cx, x0, x1)};
+      const double cand_y[4] = {y0, y1, (y0 + y1) / 2, std::clamp(cy, y0, y1)};
+      xs.assign(1, cx);
+      ys.assign(1, cy);
+      for (double x : cand_x)
+        for (double y : cand_y) {
+          xs.push_back(clamp(x, nl.width[m] / 2, params.width));
+          ys.push_back(clamp(y, nl.height[m] / 2, params.height));
+        }
+      out.resize(xs.size());
+      ev.unplace(m);
+      ev.proxy_at(m, xs.data(), ys.data(), static_cast<int>(xs.size()), out.data());
+      size_t b = 0;
+      for (size_t k = 1; k < out.size(); ++k)
+        if (out[k] < out[b] - 1e-12 * std::abs(out[0])) b = k;
+      ev.place(m, xs[b], ys[b]);
+      moved += b != 0;
+    }
+    st.moved += moved;
+    if (!moved) break;
+  }
+  // Afresh, so that no rounding of the unplace/place pairs is carried on; never worse than
+  // the placement it was given.
+  const Placement polished = ev.placement();
+  ev.reset(polished);
+  if (!(ev.costs().proxy_cost < before)) ev.reset(orig);
+  st.after = ev.costs().proxy_cost;
+  st.seconds = elapsed();
+  if (stats) *stats = st;
+  return st.after;
 }
 
 }  // namespace rlplace

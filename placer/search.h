@@ -75,4 +75,22 @@ struct SoftStats {
 double replace_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, const FdOptions& fd, bool warm,
                     bool cold, SoftStats& stats);
 
+// Each movable soft macro and standard cell, one at a time, put where the exact proxy cost is
+// lowest among its place now and a few points of the box where its nets' wirelength is least
+// (the weighted median of the nets' bounding-box edges in x and in y: its corners, centre, and
+// its point nearest the node); at most `passes` passes over them, stopping after a pass that
+// moves nothing. The solver balances springs against repulsion and lands near that box, not
+// in it, and its result moves with its start: where few nodes are free this leaves cost on the
+// table that annealing's random soft moves do not recover (docs/quality.md). The evaluator
+// ends on the polished placement, evaluated afresh, or on the one it had where that is not
+// lower; returns the proxy cost. `seconds` > 0 stops it at that wall-clock time (checked
+// between nodes), for callers with a budget.
+struct PolishStats {
+  int passes = 0, moved = 0;
+  bool stopped = false;  // by `seconds`
+  double before = 0, after = 0, seconds = 0;
+};
+double polish_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, int passes, double seconds = 0,
+                   PolishStats* stats = nullptr);
+
 }  // namespace rlplace

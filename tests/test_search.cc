@@ -23,6 +23,7 @@ namespace {
 using test::macro_node;
 using test::pin_node;
 using test::port_node;
+using test::stdcell_node;
 
 Design ariane() {
   return load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
@@ -199,6 +200,52 @@ TEST(CoordDescent, NeverRaisesTheCostAndStaysLegal) {
     EXPECT_TRUE(ev.legality().legal());
     EXPECT_DOUBLE_EQ(ev.costs().proxy_cost, r.costs.proxy_cost);
   }
+}
+
+// A standard cell tied by three two-pin nets to ports at (10, 80), (90, 20) and (60, 50): with
+// wirelength alone weighed, its best place is the median of the ports in x and in y, (60, 50),
+// where the nets' lengths sum to 50 + 30 + 0 in x and 30 + 30 + 0 in y.
+TEST(Polish, PutsACellOnTheMedianOfItsNets) {
+  const std::string text = port_node("P0", 10, 80, {"S"}) + port_node("P1", 90, 20, {"S"}) + port_node("P2", 60, 50) +
+                           stdcell_node("S", 1, 1, 20, 30, {"P2"});
+  const Netlist nl = parse_netlist("median.pb.txt", text);
+  CostParams params = test::square_params(100, 10);
+  params.weights = {1, 0, 0};
+  Evaluator ev(nl, params);
+  ev.reset(Placement::from_netlist(nl));
+  PolishStats st;
+  polish_soft(nl, params, ev, 3, 0, &st);
+  const int32_t s = nl.find("S");
+  EXPECT_DOUBLE_EQ(ev.placement().x[s], 60);
+  EXPECT_DOUBLE_EQ(ev.placement().y[s], 50);
+  EXPECT_NEAR(ev.costs().wirelength, 140, 1e-9);
+  EXPECT_EQ(st.moved, 1);
+  EXPECT_EQ(st.passes, 2);  // the second moved nothing
+  EXPECT_LT(st.after, st.before);
+}
+
+TEST(Polish, NeverRaisesTheCostMovesNoHardMacroAndEndsOnAFreshEvaluation) {
+  const Design d = ariane();
+  Evaluator ev(d.netlist, d.params);
+  ev.reset(d.placement);
+  PolishStats st;
+  const double after = polish_soft(d.netlist, d.params, ev, 2, 0, &st);
+  EXPECT_GT(st.moved, 0);
+  EXPECT_LT(after, st.before);
+  EXPECT_EQ(after, fresh_cost(d.netlist, d.params, ev.placement()));
+  for (int32_t m : d.netlist.hard_macros) {
+    EXPECT_EQ(ev.placement().x[m], d.placement.x[m]);
+    EXPECT_EQ(ev.placement().y[m], d.placement.y[m]);
+  }
+  // A budget spent before the first node leaves the placement as it was.
+  Evaluator ev2(d.netlist, d.params);
+  ev2.reset(d.placement);
+  PolishStats st2;
+  polish_soft(d.netlist, d.params, ev2, 2, 1e-12, &st2);
+  EXPECT_TRUE(st2.stopped);
+  EXPECT_EQ(st2.moved, 0);
+  EXPECT_EQ(st2.after, st2.before);
+  EXPECT_EQ(ev2.placement().x, d.placement.x);
 }
 
 TEST(Search, StartsAreLegal) {

@@ -50,7 +50,7 @@ int run_generate(GenerateOptions& o) {
     return 0;
   }
   print_stats(r.chips, false);
-  fmt::print("wrote {} chips under {}, and {}\n", r.chips.size(), o.job.out, r.corpus_json);
+  fmt::print("wrote {} chip{} under {}, and {}\n", r.chips.size(), r.chips.size() == 1 ? "" : "s", o.job.out, r.corpus_json);
   return 0;
 }
 
