@@ -178,6 +178,7 @@ void AnnealChain::note_best() {
 
 void AnnealChain::soft(const FdOptions& fd, SoftStats& stats) {
   cur_ = replace_soft(nl_, params_, ev_, fd, o_.fd_warm, o_.fd_cold, stats);
+  if (o_.polish_with_fd) cur_ = polish_soft(nl_, params_, ev_, 1);
 }
 
 void AnnealChain::add(int i, double x, double y, Orientation o) {
