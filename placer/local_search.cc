@@ -43,8 +43,8 @@ CoordDescentOptions cd_options(const PlaceRequest& r) {
 
 std::string polish_phrase(const PolishStats& s) {
   if (!(s.after < s.before)) return "";
-  return fmt::format(", the soft macros and cells polished {:.6f} -> {:.6f} ({} moves, {:.2f} s{})", s.before, s.after,
-                     s.moved, s.seconds, s.stopped ? ", stopped by the budget" : "");
+  return fmt::format(", the soft macros and cells polished {:.6f} -> {:.6f} ({} move{}, {:.2f} s{})", s.before, s.after,
+                     s.moved, s.moved == 1 ? "" : "s", s.seconds, s.stopped ? ", stopped by the budget" : "");
 }
 
 std::string anneal_into(const PlaceRequest& r, const AnnealOptions& o, const Placement& start, Placement& out,
