@@ -65,12 +65,8 @@ bool AnnealChain::propose(Action a, double radius) {
     std::uniform_real_distribution<double> u(-1, 1);
     soft_x_ = ev_.placement().x[m];
     soft_y_ = ev_.placement().y[m];
-    // As the solver keeps them: the box on the canvas, or the centre for a larger box.
-    auto clamp = [](double v, double half, double side) {
-      return half * 2 >= side ? side / 2 : std::clamp(v, half, side - half);
-    };
-    const double x = clamp(soft_x_ + u(rng_) * o_.soft_radius * radius * params_.cell_width(), nl_.width[m] / 2, params_.width);
-    const double y = clamp(soft_y_ + u(rng_) * o_.soft_radius * radius * params_.cell_height(), nl_.height[m] / 2, params_.height);
+    const double x = keep_on_canvas(soft_x_ + u(rng_) * o_.soft_radius * radius * params_.cell_width(), nl_.width[m] / 2, params_.width);
+    const double y = keep_on_canvas(soft_y_ + u(rng_) * o_.soft_radius * radius * params_.cell_height(), nl_.height[m] / 2, params_.height);
     ev_.move(m, x, y);
     soft_moved_ = m;
     return true;

@@ -219,9 +219,6 @@ double polish_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, i
       begin[i + 1] = static_cast<int32_t>(nets.size());
     }
   }
-  auto clamp = [](double v, double half, double side) {
-    return half * 2 >= side ? side / 2 : std::clamp(v, half, side - half);
-  };
   std::vector<std::pair<double, double>> bx, by;
   std::vector<double> xs, ys, out;
   PolishStats st;
@@ -270,8 +267,8 @@ double polish_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, i
       ys.assign(1, cy);
       for (double x : cand_x)
         for (double y : cand_y) {
-          xs.push_back(clamp(x, nl.width[m] / 2, params.width));
-          ys.push_back(clamp(y, nl.height[m] / 2, params.height));
+          xs.push_back(keep_on_canvas(x, nl.width[m] / 2, params.width));
+          ys.push_back(keep_on_canvas(y, nl.height[m] / 2, params.height));
         }
       out.resize(xs.size());
       ev.unplace(m);

@@ -4,6 +4,7 @@
 // soft-macro re-placement step that keeps whichever of the solver's results measures best.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,6 +64,12 @@ inline constexpr Orientation kFootprintOrientations[4] = {Orientation::N, Orient
 //   spiral  largest first along the canvas edge, ring by ring inwards
 void start_placement(const std::string& how, const Netlist& nl, const CostParams& params, Placement& p,
                      double spacing = 0);
+
+// A soft macro's or cell's centre coordinate kept as the solver keeps it: the box of half side
+// `half` inside [0, side], or the middle where the box is wider than the side.
+inline double keep_on_canvas(double v, double half, double side) {
+  return half * 2 >= side ? side / 2 : std::clamp(v, half, side - half);
+}
 
 // Soft macros re-placed by the force-directed solver from the evaluator's placement: from
 // the canvas centre (cold), from their current positions (warm), or both. The evaluator
