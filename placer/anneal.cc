@@ -172,9 +172,9 @@ void AnnealChain::note_best() {
   }
 }
 
-void AnnealChain::soft(const FdOptions& fd, SoftStats& stats) {
+void AnnealChain::soft(const FdOptions& fd, SoftStats& stats, double polish_seconds) {
   cur_ = replace_soft(nl_, params_, ev_, fd, o_.fd_warm, o_.fd_cold, stats);
-  if (o_.polish_with_fd) cur_ = polish_soft(nl_, params_, ev_, 1);
+  if (o_.polish_with_fd) cur_ = polish_soft(nl_, params_, ev_, 1, polish_seconds);
 }
 
 void AnnealChain::add(int i, double x, double y, Orientation o) {
@@ -293,7 +293,7 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
       if (o.fd_every > 0 && ++c.since_fd >= o.fd_every) {
         c.since_fd = 0;
         c.note_best();
-        c.soft(fd, c.soft_stats);
+        c.soft(fd, c.soft_stats, by_moves ? 0 : o.polish_share * o.seconds);
       }
     }
     c.note_best();

@@ -52,7 +52,8 @@ struct AnnealOptions {
   // current positions, cold from the canvas centre; each kept only where it lowers the cost.
   int64_t fd_every = 20000;
   bool fd_warm = true, fd_cold = false;  // on Ariane133 a cold restart was never kept after the first
-  // After each of those solver calls, one pass of polish_soft (placer/search.h), so that the
+  // After each of those solver calls, one pass of polish_soft (placer/search.h; under a
+  // `seconds` budget at most `polish_share` of it, as the final one), so that the
   // chain weighs the hard macros' moves against soft macros near their best places. Tuning
   // chips (docs/quality.md): lower on 8 of 8 seed-chip pairs of two Ariane chips at 10 s, 5 of
   // 9 on three generated ones, 1 of 2 on Ariane133 at 60 s; about -0.4%, -0.2% and 0 on the mean.
@@ -120,7 +121,9 @@ class AnnealChain {
   // One Metropolis step at temperature t: 0 illegal, 1 rejected (undone), 2 accepted.
   int step(double t, double radius);
   void note_best();  // snapshots the current state if it is the best met
-  void soft(const FdOptions& fd, SoftStats& stats);
+  // The solver's re-placement, then (polish_with_fd) a polish pass stopped after
+  // `polish_seconds` when > 0.
+  void soft(const FdOptions& fd, SoftStats& stats, double polish_seconds = 0);
 
   double cur() const { return cur_; }
   double best() const { return best_; }
