@@ -271,8 +271,15 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
 
   const bool by_moves = o.moves > 0;
   const int64_t epoch = std::max<int64_t>(1, o.sync_every);
+  // Under a --seconds budget the chains stop early enough for the final solver pair (a warm and
+  // a cold run, each timed as the initial one), at most half the budget: on a flat netlist a
+  // solver run takes seconds. The final polish (its share at most) still comes after.
+  const double solver_run = res.fd_seconds;  // the initial run's, 0 without one
+  double reserve = 0;
+  if (!by_moves && o.final_fd) reserve = 2 * solver_run;
+  const double chain_seconds = o.seconds - std::min(reserve, o.seconds / 2);
   auto progress_at = [&](int64_t actions) {
-    return by_moves ? static_cast<double>(actions) / o.moves : std::min(1.0, seconds_since(t0) / o.seconds);
+    return by_moves ? static_cast<double>(actions) / o.moves : std::min(1.0, seconds_since(t0) / chain_seconds);
   };
 
   auto run_epoch = [&](AnnealChain& c, int64_t until) {
@@ -292,8 +299,12 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
       ++c.actions;
       if (o.fd_every > 0 && ++c.since_fd >= o.fd_every) {
         c.since_fd = 0;
-        c.note_best();
-        c.soft(fd, c.soft_stats, by_moves ? 0 : o.polish_share * o.seconds);
+        // A solver run that would end past the chains' time is skipped (timed as the last).
+        const double run = c.soft_stats.tried ? c.soft_stats.seconds / c.soft_stats.tried : solver_run;
+        if (by_moves || seconds_since(t0) + run < chain_seconds) {
+          c.note_best();
+          c.soft(fd, c.soft_stats, by_moves ? 0 : o.polish_share * o.seconds);
+        }
       }
     }
     c.note_best();
@@ -311,7 +322,7 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
     double best_now = chains[0]->best();
     for (const auto& c : chains) best_now = std::min(best_now, c->best());
     res.trace.emplace_back(seconds_since(t0), best_now);
-    const bool done = by_moves ? until >= o.moves : seconds_since(t0) >= o.seconds;
+    const bool done = by_moves ? until >= o.moves : seconds_since(t0) >= chain_seconds;
     if (done) break;
     if (threads > 1 && o.sharing == "restart") {
       int b = 0;
