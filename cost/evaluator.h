@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,11 @@ class Evaluator {
   // top-k means average, not a move and a full evaluation. The greedy placer's step and the
   // greedy prior's proxy map (placer/cost_map.h) are this call.
   void proxy_at(int32_t node, const double* xs, const double* ys, int n, double* out) const;
+
+  // The nets touching `node`'s pins (its own, for a port or standard cell), distinct, ascending.
+  std::span<const int32_t> nets_of(int32_t node) const {
+    return {node_nets_.data() + node_net_begin_[node], node_nets_.data() + node_net_begin_[node + 1]};
+  }
 
   const Placement& placement() const { return p_; }
   const Netlist& netlist() const { return nl_; }

@@ -303,7 +303,7 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
         const double run = c.soft_stats.tried ? c.soft_stats.seconds / c.soft_stats.tried : solver_run;
         if (by_moves || seconds_since(t0) + run < chain_seconds) {
           c.note_best();
-          c.soft(fd, c.soft_stats, by_moves ? 0 : o.polish_share * o.seconds);
+          c.soft(fd, c.soft_stats, by_moves ? 0 : o.polish.share * o.seconds);
         }
       }
     }
@@ -373,8 +373,8 @@ AnnealResult anneal(const Netlist& nl, const CostParams& params, const Placement
     res.fd_kept_warm += s.kept_warm;
     res.fd_kept_cold += s.kept_cold;
     res.fd_seconds += s.seconds;
-    if (o.polish_passes > 0)
-      polish_soft(nl, params, ev, o.polish_passes, by_moves ? 0 : o.polish_share * o.seconds, &res.polish);
+    if (o.polish.passes > 0)
+      polish_soft(nl, params, ev, o.polish.passes, by_moves ? 0 : o.polish.share * o.seconds, &res.polish);
   }
   if (!ev.legality().legal()) throw std::logic_error("anneal: the result is not legal (a bug)");
   res.placement = ev.placement();

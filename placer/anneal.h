@@ -53,7 +53,7 @@ struct AnnealOptions {
   int64_t fd_every = 20000;
   bool fd_warm = true, fd_cold = false;  // on Ariane133 a cold restart was never kept after the first
   // After each of those solver calls, one pass of polish_soft (placer/search.h; under a
-  // `seconds` budget at most `polish_share` of it, as the final one), so that the
+  // `seconds` budget at most `polish.share` of it, as the final one), so that the
   // chain weighs the hard macros' moves against soft macros near their best places. Tuning
   // chips (docs/quality.md): lower on 8 of 8 seed-chip pairs of two Ariane chips at 10 s, 5 of
   // 9 on three generated ones, 1 of 2 on Ariane133 at 60 s; about -0.4%, -0.2% and 0 on the mean.
@@ -65,12 +65,7 @@ struct AnnealOptions {
   // positions reaches 0.672. Refinement keeps the given positions instead.
   bool initial_fd = true;
   bool final_fd = true;    // a last solver call on the best state
-  // Then polish_soft (placer/search.h) on it, with at most this many passes (0: none); on
-  // only when final_fd is. Under a `seconds` budget it may take at most `polish_share` of it
-  // more (a pass over a flat netlist's 200K cells takes seconds; over a clustered one's soft
-  // macros, a fraction of one).
-  int polish_passes = 3;
-  double polish_share = 0.05;
+  PolishOptions polish;    // then polish_soft on it; only when final_fd is
   FdOptions fd;          // its schedule (default_fd_options when left as constructed)
   bool fd_set = false;   // whether `fd` was set by the caller
 

@@ -154,8 +154,8 @@ CoordDescentResult coord_descent(const Netlist& nl, const CostParams& params, co
     res.trace.emplace_back(elapsed(), cur);
     if (!(cur < sweep_start)) break;
   }
-  if (o.fd_between && o.polish_passes > 0)
-    polish_soft(nl, params, ev, o.polish_passes, o.seconds > 0 ? o.polish_share * o.seconds : 0, &res.polish);
+  if (o.fd_between && o.polish.passes > 0)
+    polish_soft(nl, params, ev, o.polish.passes, o.seconds > 0 ? o.polish.share * o.seconds : 0, &res.polish);
   if (!ev.legality().legal()) throw std::logic_error("coordinate descent: the result is not legal (a bug)");
   // The incremental sums may differ from a fresh evaluation in the last bits.
   Evaluator fresh(nl, params);

@@ -29,10 +29,7 @@ struct CoordDescentOptions {
   bool swaps = true;  // after each macro's cells, its best exchange with another macro
   bool plateau_moves = true;  // a macro moves to a cell of equal cost (the last such)
   bool orientations = true;   // every cell under each flip (4x the work), else the current
-  // At the end, with fd_between, polish_soft (placer/search.h) with at most this many passes;
-  // under a `seconds` budget it may take at most `polish_share` of it more.
-  int polish_passes = 3;
-  double polish_share = 0.05;
+  PolishOptions polish;  // at the end, with fd_between
 };
 
 struct CoordDescentResult {

@@ -204,21 +204,6 @@ double polish_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, i
       if (orig.placed[m] && !orig.fixed[m]) nodes.push_back(m);
   std::sort(nodes.begin(), nodes.end());
   auto mover = [&](int32_t pin) { return nl.owner[pin] >= 0 ? nl.owner[pin] : pin; };
-  // The nets of each node to polish, CSR.
-  std::vector<int32_t> slot(nl.num_nodes(), -1), begin(nodes.size() + 1, 0), nets;
-  for (size_t i = 0; i < nodes.size(); ++i) slot[nodes[i]] = static_cast<int32_t>(i);
-  {
-    std::vector<std::vector<int32_t>> of(nodes.size());
-    for (int32_t n = 0; n < nl.num_nets(); ++n)
-      for (int32_t k = nl.net_begin[n]; k < nl.net_begin[n + 1]; ++k) {
-        const int32_t s = slot[mover(nl.net_pins[k])];
-        if (s >= 0 && (of[s].empty() || of[s].back() != n)) of[s].push_back(n);
-      }
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      nets.insert(nets.end(), of[i].begin(), of[i].end());
-      begin[i + 1] = static_cast<int32_t>(nets.size());
-    }
-  }
   std::vector<std::pair<double, double>> bx, by;
   std::vector<double> xs, ys, out;
   PolishStats st;
@@ -236,8 +221,7 @@ double polish_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, i
       const Placement& p = ev.placement();
       bx.clear();
       by.clear();
-      for (int32_t j = begin[i]; j < begin[i + 1]; ++j) {
-        const int32_t n = nets[j];
+      for (const int32_t n : ev.nets_of(m)) {
         double lx = INFINITY, hx = -INFINITY, ly = INFINITY, hy = -INFINITY;      // the other pins' box
         double ox0 = INFINITY, ox1 = -INFINITY, oy0 = INFINITY, oy1 = -INFINITY;  // this node's pins' offsets
         for (int32_t k = nl.net_begin[n]; k < nl.net_begin[n + 1]; ++k) {

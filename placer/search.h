@@ -100,4 +100,12 @@ struct PolishStats {
 double polish_soft(const Netlist& nl, const CostParams& params, Evaluator& ev, int passes, double seconds = 0,
                    PolishStats* stats = nullptr);
 
+// How a search ends with polish_soft: at most `passes` passes (0: none) and, under a budget of
+// S seconds, at most share * S of wall clock beyond it (a pass over a flat netlist's 200K cells
+// takes seconds; over a clustered one's soft macros, a fraction of one).
+struct PolishOptions {
+  int passes = 3;
+  double share = 0.05;
+};
+
 }  // namespace rlplace
