@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains the bundled policy across the bundled chip set (docs/gpu.md). Each call runs at most
 # MINUTES and can be repeated: the run resumes where the last call stopped.
-#   tools/pretrain.sh RLPLACE OUT_DIR MINUTES [CONFIG [TRAIN_OPTION ...]]
+#   [SEED=S] tools/pretrain.sh RLPLACE OUT_DIR MINUTES [CONFIG [TRAIN_OPTION ...]]
 # (e.g. --nproc-per-node 2 for one rank per GPU, docs/distributed.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,5 +19,5 @@ for chip in ariane136_ng45 mempool_tile_ng45; do
 done
 resume=()
 [ -f "$out/state.json" ] && resume=(--resume)
-"$rlplace" train "${args[@]}" --out "$out" --minutes "$minutes" --seed 1 --config "$config" "${resume[@]}" --log-every 1 \
+"$rlplace" train "${args[@]}" --out "$out" --minutes "$minutes" --seed "${SEED:-1}" --config "$config" "${resume[@]}" --log-every 1 \
   "${@:5}"
