@@ -169,9 +169,10 @@ void RunDir::commit(int64_t it, const json& state,
   const std::string text = state.dump(1);
   write_file_atomic(file(state_copy_name(it)), text);
   write_file_atomic(state_path(), text);
-  // Older files than the previous iteration's are no longer named anywhere.
+  // Older files than the previous iteration's are no longer named anywhere (policies kept
+  // by keep_policies_every aside).
   for (int64_t old = it - 2; old >= 0 && old >= it - 4; --old) {
-    fs::remove(dir_ / checkpoint_name(old));
+    if (keep_every_ <= 0 || old % keep_every_ != 0) fs::remove(dir_ / checkpoint_name(old));
     fs::remove(dir_ / optimizer_name(old));
     fs::remove(dir_ / state_copy_name(old));
   }

@@ -92,9 +92,13 @@ class RunDir {
   // files of iterations older than the previous one are removed.
   void commit(int64_t iteration, const nlohmann::json& state,
               const std::function<void(const std::string&, const std::string&)>& write_files) const;
+  // From now on commit() keeps the policy file of every iteration divisible by `every` (0:
+  // none beyond the last two), for choosing among them (tools/select_policy.sh).
+  void keep_policies_every(int64_t every) { keep_every_ = every; }
 
  private:
   std::filesystem::path dir_;
+  int64_t keep_every_ = 0;
   int lock_fd_ = -1;
 };
 

@@ -67,6 +67,7 @@ struct TrainOptions {
   uint64_t seed = 1;
   std::string init;        // checkpoint to start from (fine-tuning)
   bool resume = false;
+  int64_t keep_every = 0;  // keep the policy checkpoint of every k-th iteration; 0: the last two only
   TrainConfig config;
   bool config_given = false;  // with resume: the config must equal the run's
   std::string device;         // overrides the configuration's (also on resume); with several

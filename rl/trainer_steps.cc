@@ -171,6 +171,7 @@ void Trainer::build_learner() {
 void Trainer::open_run() {
   const TrainOptions& o = o_;
   dir_ = std::make_unique<RunDir>(o.out);
+  dir_->keep_policies_every(o.keep_every);
   resumed_ = dir_->has_state();
   if (resumed_ && !o.resume)
     throw InputError(fmt::format("{}: already holds a training run; add --resume to continue it or choose another --out",

@@ -98,6 +98,20 @@ TEST(RlRunDir, CommitWritesTheStateLastAndKeepsTwoIterations) {
   EXPECT_TRUE(fs::exists(base + "/" + checkpoint_name(3)));
 }
 
+TEST(RlRunDir, KeepsThePolicyOfEveryKthIterationWhenAsked) {
+  const std::string base = test::temp_dir("rl_rundir_keep") + "/run";
+  RunDir dir(base);
+  dir.keep_policies_every(3);
+  commit_fake_run(dir, 7);
+  for (int64_t it = 0; it <= 7; ++it) {
+    const bool last_two = it >= 6;
+    EXPECT_EQ(fs::exists(base + "/" + checkpoint_name(it)), last_two || it % 3 == 0) << it;
+    EXPECT_EQ(fs::exists(base + "/" + optimizer_name(it)), last_two) << it;
+    EXPECT_EQ(fs::exists(base + "/" + state_copy_name(it)), last_two) << it;
+  }
+  EXPECT_EQ(read_file(base + "/" + checkpoint_name(3)), "policy 3");
+}
+
 TEST(RlRunDir, ResumeChecksTheNetlistsAndConfiguration) {
   const json state = fake_state(2);
   ResumeRequest r;

@@ -157,6 +157,10 @@ void add_train(CLI::App& app, Run& chosen) {
   cmd->add_option("--iterations", f->options.iterations, "Total iterations of the run (resumes count)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--minutes", f->options.minutes, "Time budget of this invocation")->check(CLI::PositiveNumber);
+  cmd->add_option("--keep-every", f->options.keep_every,
+                  "Keep the policy checkpoint of every K-th iteration besides the last two, to choose among them "
+                  "(tools/select_policy.sh)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--episodes-per-iteration", f->episodes, "Episodes per netlist per iteration")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--workers", f->options.workers, "Collector threads (default: all cores)")

@@ -2,7 +2,7 @@
 # Scores candidate policies on the validation chips with the decode the `policy` placer ships
 # (its beam, one thread: deterministic) and names the lowest mean. A candidate is a checkpoint
 # file or a training run's folder, whose checkpoints are all taken (every EVERY-th, default 1,
-# and always the last). The validation chips are generated here from fixed seeds no training
+# and always the last; `train --keep-every K` keeps a run's policies for this). The validation chips are generated here from fixed seeds no training
 # set uses (docs/scaling.md): three `medium` chips and one `ariane-like`; the `mempool-like`
 # preset is left out because it imitates a held-out family.
 #   tools/select_policy.sh RLPLACE OUT_DIR CANDIDATE ...
