@@ -25,11 +25,14 @@ struct BenchOptions {
   bool step_rewards = false;       // record shaped step rewards (ppo.reward_shaping)
   int minibatch = 0;               // the update's; 0: the default PPO configuration's
   bool profile = false;            // time each phase of central inference's steps (rl/phases.h)
+  // Central inference's lanes (Collector::set_central_lanes; 0: its default); several values
+  // run one after another for each worker count.
+  std::vector<int> lanes = {0};
   gnn::GnnConfig config;
 };
 
 struct CollectTiming {
-  int workers = 0;
+  int workers = 0, lanes = 0;
   // The timed run, after a first run of the same episodes has built the environments (as a
   // training run's later iterations find them), and that first run.
   double seconds = 0, first_seconds = 0;

@@ -11,9 +11,12 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
+#include <c10/core/StreamGuard.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
 #include <fmt/format.h>
 #include <torch/cuda.h>
 
@@ -338,20 +341,60 @@ void parallel_for(int n, int threads, const std::function<void(int)>& f) {
   if (error) std::rethrow_exception(error);
 }
 
-// One policy evaluation for the active slots `rows`, and one step of each, the steps on up
-// to `threads` threads.
-void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
-                     const std::vector<gnn::StateRef>& refs, int threads) {
+// The part of the padded action grid that holds every state's real cells (the grids are
+// centred, the padding around them infeasible): only it is copied back and searched.
+struct Collector::Box {
+  int r0 = 0, c0 = 0, rows = 0, cols = 0;
+  int64_t size() const { return static_cast<int64_t>(rows) * cols; }
+};
+
+// One evaluation of a central batch, launched on the device and not yet read back.
+struct Collector::Flight {
+  std::vector<int> rows;
+  std::vector<gnn::StateRef> refs;
+  Box box;
+  torch::Tensor log_probs, value;  // on the device: [rows, box.rows, box.cols] and [rows]
+};
+
+// Builds the batch of the active slots `rows` and queues the network on it. On a GPU this
+// returns before the device is done, so that the host can step other slots meanwhile.
+Collector::Flight Collector::launch(Run& r, std::vector<int> rows, std::vector<gnn::StateRef> refs) {
   Lap lap;
+  Flight f;
+  int r1 = 0, c1 = 0;
+  f.box.r0 = f.box.c0 = r.G;
+  for (const gnn::StateRef& ref : refs) {
+    const gnn::PaddedGrid pg(r.G, ref.netlist->rows, ref.netlist->cols);
+    f.box.r0 = std::min(f.box.r0, pg.row_pad);
+    f.box.c0 = std::min(f.box.c0, pg.col_pad);
+    r1 = std::max(r1, pg.row_pad + pg.rows);
+    c1 = std::max(c1, pg.col_pad + pg.cols);
+  }
+  f.box.rows = r1 - f.box.r0;
+  f.box.cols = c1 - f.box.c0;
   gnn::GraphBatch batch = r.cache ? gnn::make_batch(refs, *r.cache) : gnn::make_batch(refs, r.G, r.device);
   if (r.phases) r.phases->batch += lap.next(r.device);
   gnn::PolicyOutput out = r.net.forward(batch);
+  f.log_probs = out.log_probs.view({-1, r.G, r.G})
+                    .narrow(1, f.box.r0, f.box.rows)
+                    .narrow(2, f.box.c0, f.box.cols)
+                    .contiguous();
+  f.value = out.value;
   if (r.phases) r.phases->forward += lap.next(r.device);
-  const torch::Tensor lp = out.log_probs.to(torch::kCPU).contiguous();
-  const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
+  f.rows = std::move(rows);
+  f.refs = std::move(refs);
+  return f;
+}
+
+// Reads a flight's outputs back (waiting for the device) and steps each of its slots, on
+// up to `threads` threads.
+void Collector::land(Run& r, int first, std::vector<Slot>& slots, Flight& f, int threads) {
+  Lap lap;
+  const torch::Tensor lp = f.log_probs.to(torch::kCPU).contiguous();
+  const torch::Tensor v = f.value.to(torch::kCPU).contiguous();
   if (r.phases) r.phases->copy_back += lap.next(r.device);
-  parallel_for(static_cast<int>(rows.size()), threads, [&](int i) {
-    step_slot(r, first + rows[i], slots[rows[i]], *refs[i].state, lp.data_ptr<float>() + i * r.G2,
+  parallel_for(static_cast<int>(f.rows.size()), threads, [&](int i) {
+    step_slot(r, first + f.rows[i], slots[f.rows[i]], *f.refs[i].state, lp.data_ptr<float>() + i * f.box.size(), f.box,
               v.data_ptr<float>()[i]);
   });
   if (r.phases) {
@@ -360,15 +403,25 @@ void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vec
   }
 }
 
-// Episode `index` takes one action from its row of log-probabilities.
+void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
+                     const std::vector<gnn::StateRef>& refs, int threads) {
+  Flight f = launch(r, rows, refs);
+  land(r, first, slots, f, threads);
+}
+
+// Episode `index` takes one action from its row of log-probabilities (the batch's box of
+// the action grid).
 void Collector::step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* row,
-                          float value) {
+                          const Box& box, float value) {
   const Job& job = r.jobs[index];
   const Task& task = *tasks_[job.task];
   Episode& e = r.episodes[index];
   PlacementEnv& env = *slot.env;
   const double u = std::uniform_real_distribution<double>(0, 1)(slot.rng);
-  const int64_t action = choose_action(row, r.G2, job.greedy, u);
+  // The box keeps the grid's row-major order, so this is the choice over the whole grid.
+  const int64_t in_box = choose_action(row, box.size(), job.greedy, u);
+  const int64_t action =
+      in_box < 0 ? -1 : static_cast<int64_t>(box.r0 + in_box / box.cols) * r.G + box.c0 + in_box % box.cols;
   const gnn::PaddedGrid pg(r.G, task.features.rows, task.features.cols);
   const int cell = action < 0 ? -1 : pg.cell_of_action(static_cast<int>(action));
   if (cell < 0) throw std::logic_error(fmt::format("policy chose action {} outside the feasible cells", action));
@@ -376,7 +429,7 @@ void Collector::step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatu
   e.actions.push_back(static_cast<int32_t>(action));
   e.masks.insert(e.masks.end(), env.mask().begin(), env.mask().end());
   if (r.net.config().cost_maps) e.cost_maps.insert(e.cost_maps.end(), state.cost_map.begin(), state.cost_map.end());
-  e.log_probs.push_back(row[action]);
+  e.log_probs.push_back(row[in_box]);
   e.values.push_back(value);
   const int32_t macro = env.current();
   env.step(cell);
@@ -387,6 +440,13 @@ void Collector::step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatu
   e.x.push_back(static_cast<float>(env.placement().x[macro] * scale));
   e.y.push_back(static_cast<float>(env.placement().y[macro] * scale));
   if (env.done()) finish(r, index, slot);
+}
+
+int default_lanes(torch::Device device, int states) {
+  // Measured on an H100 (docs/benchmarks.md): two lanes of 256 states each are 6-9% faster
+  // than one batch of 512; two of 64 were 29% slower than one of 128 and three of 171 17-22%
+  // slower than one of 512 (each lane pays a batch's fixed host costs again; not measured apart).
+  return !device.is_cpu() && states >= 512 ? 2 : 1;
 }
 
 void Collector::run_central(Run& r) {
@@ -414,24 +474,45 @@ void Collector::run_central(Run& r) {
       if (slots[s].env->done()) finish(r, first + s, slots[s]);
     });
     const int maps = r.net.config().cost_map_channels();
-    for (;;) {
+    // Lane l holds the slots [count * l / lanes, count * (l + 1) / lanes). With two, the host
+    // steps one lane's environments while the device evaluates the other's states.
+    const int lanes = std::min(count, lanes_ > 0 ? lanes_ : default_lanes(r.device, count));
+    std::vector<c10::Stream> streams;
+    if (lanes > 1 && !r.device.is_cpu()) {
+      // Each lane on its own stream, so that reading one lane's outputs back waits for its
+      // own evaluation only.
+      const c10::impl::VirtualGuardImpl impl(r.device.type());
+      for (int l = 0; l < lanes; ++l) streams.push_back(impl.getStreamFromGlobalPool(r.device));
+    }
+    std::vector<std::optional<Flight>> flights(lanes);
+    for (bool busy = true; busy;) {
       if (r.stop && r.stop()) {
         r.abandon = true;
         return;
       }
-      std::vector<int> rows;
-      for (int s = 0; s < count; ++s)
-        if (slots[s].active) rows.push_back(s);
-      if (rows.empty()) break;
-      Lap lap;
-      parallel_for(static_cast<int>(rows.size()), workers_, [&](int i) {
-        const int s = rows[i];
-        gnn::dynamic_features(tasks_[r.jobs[first + s].task]->features, *slots[s].env, states[s], maps);
-      });
-      if (r.phases) r.phases->features += lap.next(torch::kCPU);
-      std::vector<gnn::StateRef> refs;
-      for (int s : rows) refs.push_back({&tasks_[r.jobs[first + s].task]->features, &states[s]});
-      step(r, first, slots, rows, refs, workers_);
+      busy = false;
+      for (int l = 0; l < lanes; ++l) {
+        std::optional<c10::StreamGuard> on_stream;
+        if (!streams.empty()) on_stream.emplace(streams[l]);
+        if (flights[l]) {
+          land(r, first, slots, *flights[l], workers_);
+          flights[l].reset();
+        }
+        std::vector<int> rows;
+        for (int s = count * l / lanes; s < count * (l + 1) / lanes; ++s)
+          if (slots[s].active) rows.push_back(s);
+        if (rows.empty()) continue;
+        busy = true;
+        Lap lap;
+        parallel_for(static_cast<int>(rows.size()), workers_, [&](int i) {
+          const int s = rows[i];
+          gnn::dynamic_features(tasks_[r.jobs[first + s].task]->features, *slots[s].env, states[s], maps);
+        });
+        if (r.phases) r.phases->features += lap.next(torch::kCPU);
+        std::vector<gnn::StateRef> refs;
+        for (int s : rows) refs.push_back({&tasks_[r.jobs[first + s].task]->features, &states[s]});
+        flights[l] = launch(r, std::move(rows), std::move(refs));
+      }
     }
   }
 }

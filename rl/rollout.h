@@ -117,6 +117,9 @@ class Collector {
   // Add each phase's time of central inference's steps to `phases` (nullptr: off, the
   // default). Runs of workers with their own batches leave it untouched.
   void set_phases(CollectPhases* phases) { phases_ = phases; }
+  // Central inference splits each batch into this many lanes, each evaluated on the device
+  // while the host steps the others' environments (0: default_lanes).
+  void set_central_lanes(int lanes) { lanes_ = lanes; }
 
   // Episodes in job order. `net` must not be trained while this runs.
   std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,
@@ -135,7 +138,12 @@ class Collector {
   void work(Run& r, int worker);
   void run_central(Run& r);
   void start_episode(Run& r, int index, Slot& slot);
-  void step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* log_probs, float value);
+  struct Box;
+  struct Flight;
+  void step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* log_probs,
+                 const Box& box, float value);
+  Flight launch(Run& r, std::vector<int> rows, std::vector<gnn::StateRef> refs);
+  void land(Run& r, int first, std::vector<Slot>& slots, Flight& f, int threads);
   bool run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states);
   void step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
             const std::vector<gnn::StateRef>& refs, int threads);
@@ -148,7 +156,13 @@ class Collector {
   EpisodeHook hook_;
   bool step_rewards_ = false;
   CollectPhases* phases_ = nullptr;
+  int lanes_ = 0;
 };
+
+// Central inference's lanes for a batch of `states` on `device` when none are asked for:
+// two on a GPU for a batch of 512 or more, else one (on the CPU the evaluation takes the cores
+// the host would step with).
+int default_lanes(torch::Device device, int states);
 
 // Samples an action from one row of log-probabilities (-inf = infeasible) with `u` uniform
 // in [0, 1), by inverse CDF in double precision; greedy: the most probable action, the

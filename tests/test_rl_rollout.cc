@@ -93,6 +93,20 @@ TEST(RlRollout, ReplayedStatesAndLogProbsEqualThoseOfCollection) {
   for (int i = 0; i < 6; ++i) jobs.push_back({i % 2, mix_seed(5, i), false, 1e300});
   const auto eps = collector.run(*net, torch::kCPU, 0, jobs);
   ASSERT_EQ(eps.size(), 6u);
+  // Central inference's batches hold both netlists, whose grids differ (only the part of the
+  // action grid that holds their cells is read back): the same episodes.
+  ASSERT_NE(task->features.rows * task->features.cols, tiny->features.rows * tiny->features.cols);
+  for (int lanes : {1, 2}) {
+    Collector central({task.get(), tiny.get()}, 2, 1, true);
+    central.set_central_lanes(lanes);
+    const auto c = central.run(*net, torch::kCPU, 0, jobs);
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      EXPECT_EQ(c[i].actions, eps[i].actions) << lanes << " lanes, episode " << i;
+      EXPECT_EQ(c[i].reward, eps[i].reward);
+      ASSERT_EQ(c[i].log_probs.size(), eps[i].log_probs.size());
+      for (size_t k = 0; k < c[i].log_probs.size(); ++k) EXPECT_NEAR(c[i].log_probs[k], eps[i].log_probs[k], 1e-5);
+    }
+  }
   torch::NoGradGuard no_grad;
   for (const Episode& e : eps) {
     const Task& t = e.task == 0 ? *task : *tiny;
@@ -143,13 +157,15 @@ TEST(RlRollout, EpisodesDoNotDependOnTheNumberOfWorkers) {
     distinct.insert(a[i].cells);
   }
   EXPECT_GT(distinct.size(), 3u);  // the seeds differ, so do the sampled episodes
-  // Central inference evaluates all ten states of a step in one batch: the same episodes
-  // (log-probabilities to the rounding of another batch size).
-  for (int workers : {1, 3}) {
+  // Central inference evaluates all ten states of a step in one batch, or in lanes of three
+  // or four: the same episodes (log-probabilities to the rounding of another batch size).
+  for (auto [workers, lanes] : {std::pair{1, 0}, {3, 0}, {3, 1}, {2, 2}, {3, 3}}) {
     Collector central({task.get()}, workers, 1, true);
+    central.set_central_lanes(lanes);
     const auto c = central.run(*net, torch::kCPU, 4, jobs);
     for (size_t i = 0; i < jobs.size(); ++i) {
-      EXPECT_EQ(a[i].cells, c[i].cells) << workers << " workers, episode " << i;
+      EXPECT_EQ(a[i].cells, c[i].cells) << workers << " workers, " << lanes << " lanes, episode " << i;
+      EXPECT_EQ(a[i].actions, c[i].actions);
       EXPECT_EQ(a[i].cost_maps, c[i].cost_maps);
       EXPECT_EQ(a[i].reward, c[i].reward);
       ASSERT_EQ(a[i].log_probs.size(), c[i].log_probs.size());
@@ -157,6 +173,14 @@ TEST(RlRollout, EpisodesDoNotDependOnTheNumberOfWorkers) {
     }
   }
   EXPECT_EQ(a[0].cost_maps.size(), static_cast<size_t>(a[0].steps()) * kCostMapChannels * 16);  // 4 x 4 grid
+}
+
+// Two lanes only where they were measured to pay: a full batch on a GPU.
+TEST(RlRollout, CentralInferenceRunsTwoLanesOnlyForAFullBatchOnAGpu) {
+  EXPECT_EQ(default_lanes(torch::kCPU, 512), 1);
+  EXPECT_EQ(default_lanes(torch::Device("cuda:0"), 512), 2);
+  EXPECT_EQ(default_lanes(torch::Device("cuda:0"), 511), 1);
+  EXPECT_EQ(default_lanes(torch::Device("cuda:0"), 1), 1);
 }
 
 // Central inference's phase profile: a step per batch (one per macro when every episode
@@ -186,6 +210,10 @@ TEST(RlRollout, CentralInferenceProfilesThePhasesOfItsSteps) {
   EXPECT_LE(phases.features + phases.batch + phases.forward + phases.copy_back + phases.step, wall);
   central.run(*net, torch::kCPU, 0, jobs);
   EXPECT_EQ(phases.steps, 2 * longest);
+  // In two lanes, a batch per lane and step.
+  central.set_central_lanes(2);
+  central.run(*net, torch::kCPU, 0, jobs);
+  EXPECT_EQ(phases.steps, 4 * longest);
   CollectPhases untouched;
   Collector own({task.get()}, 2, 1, false);
   own.set_phases(&untouched);

@@ -111,9 +111,10 @@ int run_bench_train(const BenchTrainFlags& f) {
   const rl::BenchResult r = rl::bench(o, [&](const rl::CollectTiming& t) {
     if (f.json) return;
     const double s = t.seconds;
-    fmt::print("collect          {:>3} worker{} x {} env{}: {:.2f} s for {} episodes, {:.0f} steps/s, {:.2f} episodes/s "
+    fmt::print("collect          {:>3} worker{} x {} env{}{}: {:.2f} s for {} episodes, {:.0f} steps/s, {:.2f} episodes/s "
                "(the first run, building the environments: {:.2f} s)\n",
-               t.workers, t.workers == 1 ? " " : "s", o.envs_per_worker, o.envs_per_worker == 1 ? "" : "s", s, t.episodes,
+               t.workers, t.workers == 1 ? " " : "s", o.envs_per_worker, o.envs_per_worker == 1 ? "" : "s",
+               t.lanes > 0 ? fmt::format(", {} lane{}", t.lanes, t.lanes == 1 ? "" : "s") : "", s, t.episodes,
                t.steps / s, t.episodes / s, t.first_seconds);
     const rl::CollectPhases& p = t.phases;
     if (p.steps > 0)
@@ -124,7 +125,7 @@ int run_bench_train(const BenchTrainFlags& f) {
   });
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& t : r.collect) {
-    runs.push_back({{"workers", t.workers}, {"seconds", t.seconds}, {"first_seconds", t.first_seconds},
+    runs.push_back({{"workers", t.workers}, {"lanes", t.lanes}, {"seconds", t.seconds}, {"first_seconds", t.first_seconds},
                     {"steps_per_s", t.steps / t.seconds},
                     {"episodes_per_s", t.episodes / t.seconds}});
     const rl::CollectPhases& p = t.phases;
@@ -177,6 +178,11 @@ void add_bench_train(CLI::App& app, Run& chosen) {
   cmd->add_flag("--profile", o.profile,
                 "Time each phase of a central step (features, batch, forward, copy back, actions); waits for the device "
                 "after each")
+      ->needs(central);
+  cmd->add_option("--lanes", o.lanes,
+                  "Central inference in this many lanes, the device evaluating one while the host steps the others "
+                  "(0: the default, 2 on a GPU and 1 on the CPU); several values run one after another")
+      ->check(CLI::NonNegativeNumber)
       ->needs(central);
   cmd->add_flag("!--no-cost-maps", o.config.cost_maps, "A network without the cost maps (as before they existed)");
   cmd->add_flag("--greedy-prior", o.config.greedy_prior, "A network with the greedy placer's proxy map as its prior");

@@ -92,6 +92,15 @@ TEST(GnnCommand, BenchTrainProfilesTheCentralSteps) {
   EXPECT_FALSE(nlohmann::json::parse(output)["collect"][0].contains("phases_ms_per_step"));
   EXPECT_NE(test::run_rlplace("bench train --profile" + args, output), 0);
   EXPECT_NE(output.find("--central"), std::string::npos) << output;
+  // --lanes: one timed run per value, each reported with its lanes and a batch per lane and step.
+  ASSERT_EQ(test::run_rlplace("bench train --central --profile --json --lanes 1 2" + args, output), 0) << output;
+  const auto lanes = nlohmann::json::parse(output)["collect"];
+  ASSERT_EQ(lanes.size(), 2u);
+  EXPECT_EQ(lanes[0]["lanes"].get<int>(), 1);
+  EXPECT_EQ(lanes[1]["lanes"].get<int>(), 2);
+  EXPECT_EQ(lanes[1]["phases_ms_per_step"]["steps"].get<int64_t>(), 2 * j["macros"].get<int64_t>());
+  EXPECT_NE(test::run_rlplace("bench train --lanes 2" + args, output), 0);
+  EXPECT_NE(output.find("--central"), std::string::npos) << output;
 }
 
 // The timed collection is a second run of the same episodes (the environments built by the
