@@ -1,6 +1,7 @@
 #include "netlists/io.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -139,6 +140,18 @@ bool parse_integer(std::string_view s, long long& v) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+void remove_tree(const std::string& path) {
+  // Depth first (FTW_DEPTH), so a directory is empty when its turn comes; FTW_PHYS walks links
+  // as entries.
+  nftw(
+      path.c_str(),
+      [](const char* entry, const struct stat*, int, struct FTW*) {
+        ::remove(entry);
+        return 0;
+      },
+      16, FTW_DEPTH | FTW_PHYS);
 }
 
 }  // namespace rlplace

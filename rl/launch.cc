@@ -93,10 +93,7 @@ int launch_local_ranks(int nproc, const std::function<int()>& pending_signal, st
   const std::string store_dir = dir_template;
   struct RemoveDir {
     const std::string& path;
-    ~RemoveDir() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
+    ~RemoveDir() { remove_tree(path); }
   } remove_dir{store_dir};
   std::vector<pid_t> pids;
   for (int r = 0; r < nproc; ++r) {

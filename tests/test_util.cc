@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "netlists/io.h"
 #include "netlists/netlist_reader.h"
 #include "netlists/plc.h"
 
@@ -26,12 +27,12 @@ CostParams square_params(double side, int cells) {
 std::string data(const std::string& relative) { return std::string(RLPLACE_SOURCE_DIR) + "/" + relative; }
 
 namespace {
-// Removes every directory temp_dir made when the test process ends.
+// Removes every directory temp_dir made when the test process ends (remove_tree: see why in
+// netlists/io.h).
 struct TempDirs {
-  std::vector<std::filesystem::path> made;
+  std::vector<std::string> made;
   ~TempDirs() {
-    std::error_code ignored;
-    for (const auto& p : made) std::filesystem::remove_all(p, ignored);
+    for (const auto& p : made) remove_tree(p);
   }
 };
 TempDirs temp_dirs;
@@ -41,9 +42,9 @@ std::string temp_dir(const std::string& name) {
   // The process id keeps tests that ctest runs in parallel out of each other's files.
   std::filesystem::path p =
       std::filesystem::temp_directory_path() / ("rlplace_test_" + name + "_" + std::to_string(getpid()));
-  std::filesystem::remove_all(p);
+  remove_tree(p.string());
   std::filesystem::create_directories(p);
-  temp_dirs.made.push_back(p);
+  temp_dirs.made.push_back(p.string());
   return p.string();
 }
 

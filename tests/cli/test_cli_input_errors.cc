@@ -182,6 +182,25 @@ TEST(GoodInput, AtomicWriteLeavesNoTemporaryFile) {
   EXPECT_THROW(write_file_atomic("/nonexistent/dir/out.txt", "x"), std::runtime_error);
 }
 
+// remove_tree: the whole tree, depth first; a link inside is removed, not what it points to;
+// a missing path is no error.
+TEST(GoodInput, RemoveTreeRemovesEverythingUnderItButNotWhatLinksPointTo) {
+  const std::string dir = test::temp_dir("remove_tree");
+  const std::string outside = dir + "/outside";
+  std::filesystem::create_directories(outside);
+  write_file_atomic(outside + "/keep.txt", "kept");
+  const std::string tree = dir + "/tree";
+  std::filesystem::create_directories(tree + "/a/b/c");
+  write_file_atomic(tree + "/top.txt", "x");
+  write_file_atomic(tree + "/a/b/c/deep.txt", "y");
+  std::filesystem::create_directory_symlink(outside, tree + "/a/link");
+  remove_tree(tree);
+  EXPECT_FALSE(std::filesystem::exists(tree));
+  EXPECT_EQ(test::read_text(outside + "/keep.txt"), "kept");
+  EXPECT_NO_THROW(remove_tree(tree));
+  EXPECT_NO_THROW(remove_tree(dir + "/never/made"));
+}
+
 TEST(GoodInput, PlcRoundTripGivesTheSamePlacement) {
   Design d = load_design(test::data("netlists/data/ariane133_ng45/netlist.pb.txt.gz"),
                          test::data("netlists/data/ariane133_ng45/legalized.plc"));
