@@ -21,8 +21,9 @@ void write_file_atomic(const std::string& path, std::string_view content);
 
 // Removes `path` and everything under it (symbolic links themselves, not what they point
 // to); best effort, no error for what is missing or cannot be removed. Through POSIX nftw,
-// not std::filesystem::remove_all: binaries linked against PyTorch 2.11's LibTorch bind that
-// to libtorch.so's own copy, whose error_code overload jumps to address 0 (docs/reliability.md).
+// not std::filesystem::remove_all: linked against PyTorch 2.11's LibTorch, the test binaries
+// bound that to libtorch.so's own copy, whose error_code overload jumps to address 0
+// (docs/reliability.md).
 void remove_tree(const std::string& path);
 
 // gzip of `text`, the inverse of read_file's gunzip; no name or time in its header, so
