@@ -183,7 +183,6 @@ struct Collector::Run {
   gnn::StaticTensorCache* cache = nullptr;
   CollectPhases* phases = nullptr;  // central inference, profiled
   int G = 0;
-  int64_t G2 = 0;
   int groups = 0;
   std::atomic<int> next_group{0};
   std::atomic<bool> abandon{false};
@@ -208,7 +207,6 @@ std::vector<Episode> Collector::run(gnn::PolicyValueNetImpl& net, torch::Device 
   std::vector<Episode> episodes(jobs.size());
   Run r(net, device, version, jobs, progress, stop, episodes);
   r.G = net.config().grid;
-  r.G2 = static_cast<int64_t>(r.G) * r.G;
   if (!device.is_cpu()) {
     if (!cache_ || cache_->device() != device || cache_->grid() != r.G)
       cache_ = std::make_unique<gnn::StaticTensorCache>(r.G, device);
