@@ -19,6 +19,7 @@
 
 #include "cost/design.h"
 #include "gnn/features.h"
+#include "gnn/graphed.h"
 #include "gnn/model.h"
 #include "placer/env.h"
 #include "rl/phases.h"
@@ -120,6 +121,12 @@ class Collector {
   // Central inference splits each batch into this many lanes, each evaluated on the device
   // while the host steps the others' environments (0: default_lanes).
   void set_central_lanes(int lanes) { lanes_ = lanes; }
+  // Central inference on a GPU replays each lane's forward pass from a CUDA graph
+  // (gnn/graphed.h) once a batch shape repeats. Off by default; a no-op in builds without CUDA.
+  void set_cuda_graphs(bool on);
+  // The graphs' replays and captures so far (0 when off).
+  int64_t graph_replays() const;
+  int64_t graph_captures() const;
 
   // Episodes in job order. `net` must not be trained while this runs.
   std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,
@@ -132,6 +139,8 @@ class Collector {
   // Static graph rows on the device of the last run() (a GPU only), kept across runs: the
   // tasks, whose features are its keys, outlive the collector.
   std::unique_ptr<gnn::StaticTensorCache> cache_;
+  // Kept across runs too: the learner updates the weights in place, which a capture reads.
+  std::unique_ptr<gnn::GraphedForward> graphs_;
   struct Worker;
   struct Run;
   struct Slot;
@@ -142,7 +151,8 @@ class Collector {
   struct Flight;
   void step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* log_probs,
                  const Box& box, float value);
-  Flight launch(Run& r, std::vector<int> rows, std::vector<gnn::StateRef> refs);
+  // `lane` >= 0: central inference's lane, whose evaluation may replay a CUDA graph.
+  Flight launch(Run& r, std::vector<int> rows, std::vector<gnn::StateRef> refs, int lane);
   void land(Run& r, int first, std::vector<Slot>& slots, Flight& f, int threads);
   bool run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states);
   void step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
