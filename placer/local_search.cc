@@ -99,6 +99,11 @@ std::string refine_sa(const PlaceRequest& r, Placement& placement, SearchStats* 
   return "'sa' (" + anneal_into(r, o, start, placement, "annealing refinement", stats) + ")";
 }
 
+std::string anneal_from(const PlaceRequest& r, Placement& placement, SearchStats* stats) {
+  const Placement start = placement;
+  return "'sa' (" + anneal_into(r, anneal_options(r), start, placement, "annealing", stats) + ")";
+}
+
 std::string refine_cd(const PlaceRequest& r, Placement& placement, SearchStats* stats) {
   const Placement start = placement;
   return "'cd' (" + descend_into(r, start, placement, stats) + ")";

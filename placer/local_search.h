@@ -33,5 +33,8 @@ PlaceOutcome place_cd(const PlaceRequest& request, const std::string& start = "i
 // phrase for summaries.
 std::string refine_sa(const PlaceRequest& request, Placement& placement, SearchStats* stats = nullptr);
 std::string refine_cd(const PlaceRequest& request, Placement& placement, SearchStats* stats = nullptr);
+// `sa`'s own schedule (its start temperature, move mix and first solver run) from `placement`
+// instead of the input's positions.
+std::string anneal_from(const PlaceRequest& request, Placement& placement, SearchStats* stats = nullptr);
 
 }  // namespace rlplace

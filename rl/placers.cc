@@ -102,12 +102,18 @@ PlaceOutcome place_rl(const PlaceRequest& r) {
     out.how += fmt::format(", no time left to search (--seconds {})", budget);
     return out;
   }
+  if (pipeline_anneals_hot(r)) {
+    out.how += ", then " + anneal_from(search, out.placement);
+    return out;
+  }
   if (search.accept_start <= 0) search.accept_start = kPipelineAcceptStart;
   out.how += ", then " + refine_sa(search, out.placement);
   return out;
 }
 
 }  // namespace
+
+bool pipeline_anneals_hot(const PlaceRequest& r) { return r.seconds >= kPipelineHotSeconds; }
 
 void register_placers() {
   register_placer({"policy",
@@ -116,7 +122,7 @@ void register_placers() {
                    place_policy});
   register_placer({"rl",
                    "the learned pipeline: the policy's greedy and sampled episodes (one per thread) or the input's positions, "
-                   "then annealing from the best within --seconds (default 10)",
+                   "then annealing from the best within --seconds (default 10; from 120, with sa's own schedule)",
                    place_rl});
 }
 

@@ -205,6 +205,38 @@ TEST(RlCommand, TheInputPlacementStartsTheSearchWhenItCostsLessThanThePolicys) {
             std::string::npos) << out;
 }
 
+// From --seconds 120 the pipeline anneals its start with sa's own schedule. On
+// simple_with_coords its start is the input's (above), so with a --moves budget it must place
+// exactly as `sa` does from the input; below 120 s it refines cold.
+TEST(RlCommand, FromTwoMinutesThePipelineAnnealsItsStartWithSasSchedule) {
+  const std::string base = temp_dir("rl_hot");
+  const std::string nl = data("netlists/data/ct_samples/simple_with_coords/netlist.pb.txt");
+  const std::string plc = data("netlists/data/ct_samples/simple_with_coords/initial.plc");
+  const std::string common = fmt::format(" --moves 3000 --threads 1 --seed 3 --netlist {} --plc {} --json", nl, plc);
+  std::string out;
+  ASSERT_EQ(run_command(fmt::format("place --placer sa --out {}/sa.plc", base) + common, out), 0) << out;
+  const auto sa = nlohmann::json::parse(out);
+  ASSERT_EQ(run_command(fmt::format("place --placer rl --seconds 120 --out {}/hot.plc", base) + common, out), 0) << out;
+  const auto hot = nlohmann::json::parse(out);
+  EXPECT_NE(hot["how"].get<std::string>().find("start lower"), std::string::npos) << out;
+  EXPECT_NE(hot["how"].get<std::string>().find("'sa' (annealing: "), std::string::npos) << out;
+  EXPECT_EQ(hot["proxy_cost"].get<double>(), sa["proxy_cost"].get<double>());
+  // The same positions line for line; the header comments differ in what they say.
+  auto positions = [](const std::string& path) {
+    std::istringstream in(test::read_text(path));
+    std::string line, kept;
+    while (std::getline(in, line))
+      if (!line.empty() && line[0] != '#') kept += line + "\n";
+    return kept;
+  };
+  EXPECT_FALSE(positions(base + "/sa.plc").empty());
+  EXPECT_EQ(positions(base + "/hot.plc"), positions(base + "/sa.plc"));
+  ASSERT_EQ(run_command(fmt::format("place --placer rl --seconds 119 --out {}/cold.plc", base) + common, out), 0) << out;
+  const auto cold = nlohmann::json::parse(out);
+  EXPECT_NE(cold["how"].get<std::string>().find("'sa' (annealing refinement: "), std::string::npos) << out;
+  EXPECT_TRUE(cold["legal"].get<bool>());
+}
+
 TEST(RlCommand, ACorruptCheckpointIsRefusedByPlaceAndReplacedOnResume) {
   const std::string base = temp_dir("rl_cli_corrupt");
   std::string out;
