@@ -1,6 +1,7 @@
 #include "gnn/graphed.h"
 
 #include <algorithm>
+#include <list>
 #include <vector>
 
 #include <torch/autograd.h>
@@ -60,7 +61,9 @@ struct GraphedForward::Impl {
   };
   int max_graphs;
   int64_t clock = 0, replays = 0, captures = 0;
-  std::vector<Entry> entries;
+  // A list: trimming erases other entries than the one in use (it is the most recent), and
+  // a list's erase leaves the others where they are.
+  std::list<Entry> entries;
 
   // Keeps at most `max_graphs` captures and as many shapes seen once, dropping the least
   // recently used of the kind that is over.
@@ -139,15 +142,14 @@ PolicyOutput GraphedForward::operator()(PolicyValueNetImpl& net, const GraphBatc
     captured.block(current);
     it->graph = std::move(graph);
     ++s.captures;
+    s.trim();
   } else {
     for (auto member : kTensors)
       if ((batch.*member).defined()) (it->in.*member).copy_(batch.*member, /*non_blocking=*/true);
   }
   it->graph->replay();
   ++s.replays;
-  PolicyOutput out = it->out;
-  s.trim();
-  return out;
+  return it->out;
 #else
   (void)slot;
   return net.forward(batch);

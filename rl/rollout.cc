@@ -173,7 +173,7 @@ void Collector::set_cuda_graphs(bool on) {
     graphs_ = std::make_unique<gnn::GraphedForward>();
 }
 int64_t Collector::graph_replays() const { return graphs_ ? graphs_->replays() : 0; }
-int64_t Collector::graph_captures() const { return graphs_ ? graphs_->captures() : 0; }
+
 
 // What the workers of one run() share.
 struct Collector::Run {
@@ -381,12 +381,14 @@ Collector::Flight Collector::launch(Run& r, std::vector<int> rows, std::vector<g
   f.box.cols = c1 - f.box.c0;
   gnn::GraphBatch batch = r.cache ? gnn::make_batch(refs, *r.cache) : gnn::make_batch(refs, r.G, r.device);
   if (r.phases) r.phases->batch += lap.next(r.device);
-  gnn::PolicyOutput out = lane >= 0 && graphs_ ? (*graphs_)(r.net, batch, lane) : r.net.forward(batch);
+  const bool graphed = lane >= 0 && graphs_;
+  gnn::PolicyOutput out = graphed ? (*graphs_)(r.net, batch, lane) : r.net.forward(batch);
   f.log_probs = out.log_probs.view({-1, r.G, r.G})
                     .narrow(1, f.box.r0, f.box.rows)
                     .narrow(2, f.box.c0, f.box.cols)
                     .contiguous();
-  f.value = out.value.clone();  // a graph's output is overwritten by the lane's next replay
+  // A graph's output is overwritten by the lane's next replay.
+  f.value = graphed ? out.value.clone() : out.value;
   if (r.phases) r.phases->forward += lap.next(r.device);
   f.rows = std::move(rows);
   f.refs = std::move(refs);

@@ -124,9 +124,8 @@ class Collector {
   // Central inference on a GPU replays each lane's forward pass from a CUDA graph
   // (gnn/graphed.h) once a batch shape repeats. Off by default; a no-op in builds without CUDA.
   void set_cuda_graphs(bool on);
-  // The graphs' replays and captures so far (0 when off).
+  // Forward passes replayed from a graph so far (0 when off).
   int64_t graph_replays() const;
-  int64_t graph_captures() const;
 
   // Episodes in job order. `net` must not be trained while this runs.
   std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,

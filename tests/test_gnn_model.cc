@@ -403,10 +403,8 @@ TEST(GnnModel, CudaGivesTheCpuOutputs) {
   const GnnConfig config = small_config();
   PolicyValueNet net(config);
   const PolicyOutput cpu = net->forward(batch_of(cases, config.grid));
-  std::vector<StateRef> refs;
-  for (const auto& c : cases) refs.push_back(c->ref());
   net->to(torch::kCUDA);
-  const PolicyOutput gpu = net->forward(make_batch(refs, config.grid, torch::kCUDA));
+  const PolicyOutput gpu = net->forward(batch_of(cases, config.grid, torch::kCUDA));
   EXPECT_TRUE(gpu.log_probs.is_cuda());
   expect_same_policy(cpu.log_probs, gpu.log_probs.cpu(), 1e-4);
   EXPECT_LE(max_abs_diff(cpu.value, gpu.value.cpu()), 1e-4);
@@ -424,12 +422,8 @@ TEST(GnnModel, GraphedForwardReplaysTheEagerPassOnNewInputs) {
   std::vector<std::unique_ptr<Case>> a, b;
   for (uint64_t seed : {1, 2, 3}) a.push_back(std::make_unique<Case>(kTiles + "netlist.pb.txt", kTiles + "initial.plc", 5, seed));
   for (uint64_t seed : {4, 5, 6}) b.push_back(std::make_unique<Case>(kTiles + "netlist.pb.txt", kTiles + "initial.plc", 5, seed));
-  auto on_gpu = [&](const std::vector<std::unique_ptr<Case>>& cases) {
-    std::vector<StateRef> refs;
-    for (const auto& c : cases) refs.push_back(c->ref());
-    return make_batch(refs, config.grid, torch::kCUDA);
-  };
-  const GraphBatch ba = on_gpu(a), bb = on_gpu(b), other = on_gpu(sample_cases());
+  const GraphBatch ba = batch_of(a, config.grid, torch::kCUDA), bb = batch_of(b, config.grid, torch::kCUDA),
+                   other = batch_of(sample_cases(), config.grid, torch::kCUDA);
   torch::NoGradGuard no_grad;
   const PolicyOutput ea = net->forward(ba), eb = net->forward(bb), eo = net->forward(other);
   ASSERT_GT(max_abs_diff(ea.value, eb.value), 1e-4);  // the two batches' outputs differ
