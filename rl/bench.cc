@@ -57,26 +57,22 @@ BenchResult bench(const BenchOptions& o, const std::function<void(const CollectT
   r.macros = task->order.size();
   std::vector<Episode> last;
   for (int w : o.workers)
-    for (int lanes : o.lanes)
-      for (int graphs : o.graphs) {
-        Collector collector({task.get()}, w, o.envs_per_worker, o.central);
-        collector.set_step_rewards(o.step_rewards);
-        collector.set_central_lanes(lanes);
-        collector.set_cuda_graphs(graphs != 0);
-        const auto t_first = Clock::now();
-        collector.run(*net, device, 0, jobs);  // warm-up: the environments, allocations, kernels
-        const double first = seconds_since(t_first);
-        CollectPhases phases;
-        if (o.profile) collector.set_phases(&phases);
-        const auto t0 = Clock::now();
-        const int64_t replays = collector.graph_replays();
-        last = collector.run(*net, device, 0, jobs);
-        CollectTiming t{w, lanes, graphs != 0, collector.graph_replays() - replays, seconds_since(t0), first, 0,
-                        static_cast<int>(last.size()), phases};
-        for (const auto& e : last) t.steps += e.steps();
-        r.collect.push_back(t);
-        if (on_collect) on_collect(t);
-      }
+    for (int lanes : o.lanes) {
+      Collector collector({task.get()}, w, o.envs_per_worker, o.central);
+      collector.set_step_rewards(o.step_rewards);
+      collector.set_central_lanes(lanes);
+      const auto t_first = Clock::now();
+      collector.run(*net, device, 0, jobs);  // warm-up: the environments, allocations, kernels
+      const double first = seconds_since(t_first);
+      CollectPhases phases;
+      if (o.profile) collector.set_phases(&phases);
+      const auto t0 = Clock::now();
+      last = collector.run(*net, device, 0, jobs);
+      CollectTiming t{w, lanes, seconds_since(t0), first, 0, static_cast<int>(last.size()), phases};
+      for (const auto& e : last) t.steps += e.steps();
+      r.collect.push_back(t);
+      if (on_collect) on_collect(t);
+    }
   if (o.learn) time_update(o, net, *task, last, device, r);
   return r;
 }

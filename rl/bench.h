@@ -28,16 +28,11 @@ struct BenchOptions {
   // Central inference's lanes (Collector::set_central_lanes; 0: its default); several values
   // run one after another for each worker count.
   std::vector<int> lanes = {0};
-  // Central inference's CUDA graphs (Collector::set_cuda_graphs), 0 or 1; several values run
-  // one after another for each lane count, so that `0 1 0 1` alternates them.
-  std::vector<int> graphs = {0};
   gnn::GnnConfig config;
 };
 
 struct CollectTiming {
   int workers = 0, lanes = 0;
-  bool graphs = false;
-  int64_t graph_replays = 0;  // forward passes of the timed run replayed from a graph
   // The timed run, after a first run of the same episodes has built the environments (as a
   // training run's later iterations find them), and that first run.
   double seconds = 0, first_seconds = 0;

@@ -166,15 +166,6 @@ Collector::Collector(const std::vector<const Task*>& tasks, int workers, int env
 
 Collector::~Collector() = default;
 
-void Collector::set_cuda_graphs(bool on) {
-  if (!on)
-    graphs_.reset();
-  else if (!graphs_)
-    graphs_ = std::make_unique<gnn::GraphedForward>();
-}
-int64_t Collector::graph_replays() const { return graphs_ ? graphs_->replays() : 0; }
-
-
 // What the workers of one run() share.
 struct Collector::Run {
   Run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t version, const std::vector<Job>& jobs,
@@ -365,7 +356,7 @@ struct Collector::Flight {
 
 // Builds the batch of the active slots `rows` and queues the network on it. On a GPU this
 // returns before the device is done, so that the host can step other slots meanwhile.
-Collector::Flight Collector::launch(Run& r, std::vector<int> rows, std::vector<gnn::StateRef> refs, int lane) {
+Collector::Flight Collector::launch(Run& r, std::vector<int> rows, std::vector<gnn::StateRef> refs) {
   Lap lap;
   Flight f;
   int r1 = 0, c1 = 0;
@@ -381,14 +372,12 @@ Collector::Flight Collector::launch(Run& r, std::vector<int> rows, std::vector<g
   f.box.cols = c1 - f.box.c0;
   gnn::GraphBatch batch = r.cache ? gnn::make_batch(refs, *r.cache) : gnn::make_batch(refs, r.G, r.device);
   if (r.phases) r.phases->batch += lap.next(r.device);
-  const bool graphed = lane >= 0 && graphs_;
-  gnn::PolicyOutput out = graphed ? (*graphs_)(r.net, batch, lane) : r.net.forward(batch);
+  gnn::PolicyOutput out = r.net.forward(batch);
   f.log_probs = out.log_probs.view({-1, r.G, r.G})
                     .narrow(1, f.box.r0, f.box.rows)
                     .narrow(2, f.box.c0, f.box.cols)
                     .contiguous();
-  // A graph's output is overwritten by the lane's next replay.
-  f.value = graphed ? out.value.clone() : out.value;
+  f.value = out.value;
   if (r.phases) r.phases->forward += lap.next(r.device);
   f.rows = std::move(rows);
   f.refs = std::move(refs);
@@ -414,7 +403,7 @@ void Collector::land(Run& r, int first, std::vector<Slot>& slots, Flight& f, int
 
 void Collector::step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,
                      const std::vector<gnn::StateRef>& refs, int threads) {
-  Flight f = launch(r, rows, refs, -1);
+  Flight f = launch(r, rows, refs);
   land(r, first, slots, f, threads);
 }
 
@@ -520,7 +509,7 @@ void Collector::run_central(Run& r) {
         if (r.phases) r.phases->features += lap.next(torch::kCPU);
         std::vector<gnn::StateRef> refs;
         for (int s : rows) refs.push_back({&tasks_[r.jobs[first + s].task]->features, &states[s]});
-        flights[l] = launch(r, std::move(rows), std::move(refs), l);
+        flights[l] = launch(r, std::move(rows), std::move(refs));
       }
     }
   }

@@ -19,7 +19,6 @@
 
 #include "cost/design.h"
 #include "gnn/features.h"
-#include "gnn/graphed.h"
 #include "gnn/model.h"
 #include "placer/env.h"
 #include "rl/phases.h"
@@ -121,11 +120,6 @@ class Collector {
   // Central inference splits each batch into this many lanes, each evaluated on the device
   // while the host steps the others' environments (0: default_lanes).
   void set_central_lanes(int lanes) { lanes_ = lanes; }
-  // Central inference on a GPU replays each lane's forward pass from a CUDA graph
-  // (gnn/graphed.h) once a batch shape repeats. Off by default; a no-op in builds without CUDA.
-  void set_cuda_graphs(bool on);
-  // Forward passes replayed from a graph so far (0 when off).
-  int64_t graph_replays() const;
 
   // Episodes in job order. `net` must not be trained while this runs.
   std::vector<Episode> run(gnn::PolicyValueNetImpl& net, torch::Device device, int64_t policy_version,
@@ -138,8 +132,6 @@ class Collector {
   // Static graph rows on the device of the last run() (a GPU only), kept across runs: the
   // tasks, whose features are its keys, outlive the collector.
   std::unique_ptr<gnn::StaticTensorCache> cache_;
-  // Kept across runs too: the learner updates the weights in place, which a capture reads.
-  std::unique_ptr<gnn::GraphedForward> graphs_;
   struct Worker;
   struct Run;
   struct Slot;
@@ -150,8 +142,7 @@ class Collector {
   struct Flight;
   void step_slot(Run& r, int index, Slot& slot, const gnn::DynamicFeatures& state, const float* log_probs,
                  const Box& box, float value);
-  // `lane` >= 0: central inference's lane, whose evaluation may replay a CUDA graph.
-  Flight launch(Run& r, std::vector<int> rows, std::vector<gnn::StateRef> refs, int lane);
+  Flight launch(Run& r, std::vector<int> rows, std::vector<gnn::StateRef> refs);
   void land(Run& r, int first, std::vector<Slot>& slots, Flight& f, int threads);
   bool run_group(Run& r, Worker& ws, int group, std::vector<gnn::DynamicFeatures>& states);
   void step(Run& r, int first, std::vector<Slot>& slots, const std::vector<int>& rows,

@@ -79,11 +79,10 @@ const std::string kGrouped = "netlists/data/ct_samples/simple_grouped_with_coord
   return cases;
 }
 
-[[maybe_unused]] GraphBatch batch_of(const std::vector<std::unique_ptr<Case>>& cases, int grid,
-                                     torch::Device device = torch::kCPU) {
+[[maybe_unused]] GraphBatch batch_of(const std::vector<std::unique_ptr<Case>>& cases, int grid) {
   std::vector<StateRef> refs;
   for (const auto& c : cases) refs.push_back(c->ref());
-  return make_batch(refs, grid, device);
+  return make_batch(refs, grid, torch::kCPU);
 }
 
 [[maybe_unused]] double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }

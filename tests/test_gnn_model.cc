@@ -15,7 +15,6 @@
 #include "cost/design.h"
 #include "gnn/config.h"
 #include "gnn/features.h"
-#include "gnn/graphed.h"
 #include "gnn/model.h"
 #include "netlists/io.h"
 #include "netlists/netlist_reader.h"
@@ -369,30 +368,6 @@ TEST(GnnModel, TheCostMapsMoveTheScoresAndAreRequired) {
   EXPECT_THROW(net->forward(none), c10::Error);
 }
 
-// Off a GPU (and with gradients anywhere) the graphed forward is the network's own pass.
-TEST(GnnModel, GraphedForwardIsTheEagerPassOnTheCpu) {
-  torch::manual_seed(9);
-  auto cases = sample_cases();
-  const GnnConfig config = small_config();
-  PolicyValueNet net(config);
-  const GraphBatch b = batch_of(cases, config.grid);
-  const PolicyOutput eager = net->forward(b);
-  GraphedForward graphed;
-  torch::NoGradGuard no_grad;
-  for (int call = 0; call < 3; ++call) {
-    const PolicyOutput out = graphed(*net, b, 0);
-    EXPECT_TRUE(torch::equal(out.log_probs, eager.log_probs)) << call;
-    EXPECT_TRUE(torch::equal(out.value, eager.value)) << call;
-  }
-  EXPECT_EQ(graphed.replays(), 0);
-  EXPECT_EQ(graphed.captures(), 0);
-#ifdef RLPLACE_TORCH_CUDA
-  EXPECT_TRUE(GraphedForward::supported());
-#else
-  EXPECT_FALSE(GraphedForward::supported());
-#endif
-}
-
 // Built only against a CUDA LibTorch (TORCH_CUDA_LIBRARIES set), where a GPU is expected:
 // a CPU-only build has nothing to compare, and a test that always skips checks nothing.
 #ifdef RLPLACE_TORCH_CUDA
@@ -403,60 +378,13 @@ TEST(GnnModel, CudaGivesTheCpuOutputs) {
   const GnnConfig config = small_config();
   PolicyValueNet net(config);
   const PolicyOutput cpu = net->forward(batch_of(cases, config.grid));
+  std::vector<StateRef> refs;
+  for (const auto& c : cases) refs.push_back(c->ref());
   net->to(torch::kCUDA);
-  const PolicyOutput gpu = net->forward(batch_of(cases, config.grid, torch::kCUDA));
+  const PolicyOutput gpu = net->forward(make_batch(refs, config.grid, torch::kCUDA));
   EXPECT_TRUE(gpu.log_probs.is_cuda());
   expect_same_policy(cpu.log_probs, gpu.log_probs.cpu(), 1e-4);
   EXPECT_LE(max_abs_diff(cpu.value, gpu.value.cpu()), 1e-4);
-}
-// The second call of a shape captures it, later calls replay it on their own inputs, and each
-// slot, shape and gradient mode is kept apart. Not bit for bit: the per-node sums are atomic
-// additions, whose order differs between any two passes.
-TEST(GnnModel, GraphedForwardReplaysTheEagerPassOnNewInputs) {
-  ASSERT_TRUE(torch::cuda::is_available()) << "a CUDA LibTorch build without a usable GPU";
-  torch::manual_seed(10);
-  const GnnConfig config = small_config();
-  PolicyValueNet net(config);
-  net->to(torch::kCUDA);
-  // Two batches of one shape (the same netlist, other placements) and one of another.
-  std::vector<std::unique_ptr<Case>> a, b;
-  for (uint64_t seed : {1, 2, 3}) a.push_back(std::make_unique<Case>(kTiles + "netlist.pb.txt", kTiles + "initial.plc", 5, seed));
-  for (uint64_t seed : {4, 5, 6}) b.push_back(std::make_unique<Case>(kTiles + "netlist.pb.txt", kTiles + "initial.plc", 5, seed));
-  const GraphBatch ba = batch_of(a, config.grid, torch::kCUDA), bb = batch_of(b, config.grid, torch::kCUDA),
-                   other = batch_of(sample_cases(), config.grid, torch::kCUDA);
-  torch::NoGradGuard no_grad;
-  const PolicyOutput ea = net->forward(ba), eb = net->forward(bb), eo = net->forward(other);
-  ASSERT_GT(max_abs_diff(ea.value, eb.value), 1e-4);  // the two batches' outputs differ
-
-  GraphedForward graphed;
-  auto expect_close = [](const PolicyOutput& got, const PolicyOutput& want) {
-    expect_same_policy(got.log_probs.cpu(), want.log_probs.cpu(), 1e-5);
-    EXPECT_LE(max_abs_diff(got.value.cpu(), want.value.cpu()), 1e-5);
-  };
-  expect_close(graphed(*net, ba, 0), ea);  // eager: the shape's first call
-  EXPECT_EQ(graphed.captures(), 0);
-  expect_close(graphed(*net, ba, 0), ea);  // captured and replayed
-  EXPECT_EQ(graphed.captures(), 1);
-  EXPECT_EQ(graphed.replays(), 1);
-  expect_close(graphed(*net, bb, 0), eb);  // replayed on the other batch's inputs
-  expect_close(graphed(*net, ba, 0), ea);
-  EXPECT_EQ(graphed.replays(), 3);
-  expect_close(graphed(*net, ba, 1), ea);  // another slot: eager first
-  expect_close(graphed(*net, other, 0), eo);  // another shape: eager first
-  EXPECT_EQ(graphed.captures(), 1);
-  expect_close(graphed(*net, other, 0), eo);
-  EXPECT_EQ(graphed.captures(), 2);
-  // A network whose weights changed in place is read at replay; with gradients, eager.
-  for (auto& p : net->parameters()) p.mul_(0.5);
-  const PolicyOutput halved = net->forward(bb);
-  ASSERT_GT(max_abs_diff(halved.value, eb.value), 1e-4);
-  expect_close(graphed(*net, bb, 0), halved);
-  EXPECT_EQ(graphed.replays(), 5);
-  {
-    torch::AutoGradMode with_grad(true);
-    expect_close(graphed(*net, bb, 0), halved);
-  }
-  EXPECT_EQ(graphed.replays(), 5);
 }
 #endif  // RLPLACE_TORCH_CUDA
 

@@ -114,9 +114,7 @@ int run_bench_train(const BenchTrainFlags& f) {
     fmt::print("collect          {:>3} worker{} x {} env{}{}: {:.2f} s for {} episodes, {:.0f} steps/s, {:.2f} episodes/s "
                "(the first run, building the environments: {:.2f} s)\n",
                t.workers, t.workers == 1 ? " " : "s", o.envs_per_worker, o.envs_per_worker == 1 ? "" : "s",
-               fmt::format("{}{}", t.lanes > 0 ? fmt::format(", {} lane{}", t.lanes, t.lanes == 1 ? "" : "s") : "",
-                           t.graphs ? fmt::format(", CUDA graphs ({} replays)", t.graph_replays) : ""),
-               s, t.episodes,
+               t.lanes > 0 ? fmt::format(", {} lane{}", t.lanes, t.lanes == 1 ? "" : "s") : "", s, t.episodes,
                t.steps / s, t.episodes / s, t.first_seconds);
     const rl::CollectPhases& p = t.phases;
     if (p.steps > 0)
@@ -127,8 +125,7 @@ int run_bench_train(const BenchTrainFlags& f) {
   });
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& t : r.collect) {
-    runs.push_back({{"workers", t.workers}, {"lanes", t.lanes}, {"graphs", t.graphs}, {"graph_replays", t.graph_replays},
-                    {"seconds", t.seconds}, {"first_seconds", t.first_seconds},
+    runs.push_back({{"workers", t.workers}, {"lanes", t.lanes}, {"seconds", t.seconds}, {"first_seconds", t.first_seconds},
                     {"steps_per_s", t.steps / t.seconds},
                     {"episodes_per_s", t.episodes / t.seconds}});
     const rl::CollectPhases& p = t.phases;
@@ -186,11 +183,6 @@ void add_bench_train(CLI::App& app, Run& chosen) {
                   "Central inference in this many lanes, the device evaluating one while the host steps the others "
                   "(0: the default, 2 on a GPU and 1 on the CPU); several values run one after another")
       ->check(CLI::NonNegativeNumber)
-      ->needs(central);
-  cmd->add_option("--graphs", o.graphs,
-                  "Central inference's forward passes replayed from CUDA graphs: 0 (off) or 1 (on, a GPU build only); "
-                  "several values run one after another, e.g. 0 1 0 1")
-      ->check(CLI::Range(0, 1))
       ->needs(central);
   cmd->add_flag("!--no-cost-maps", o.config.cost_maps, "A network without the cost maps (as before they existed)");
   cmd->add_flag("--greedy-prior", o.config.greedy_prior, "A network with the greedy placer's proxy map as its prior");

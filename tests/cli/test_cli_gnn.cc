@@ -101,16 +101,6 @@ TEST(GnnCommand, BenchTrainProfilesTheCentralSteps) {
   EXPECT_EQ(lanes[1]["phases_ms_per_step"]["steps"].get<int64_t>(), 2 * j["macros"].get<int64_t>());
   EXPECT_NE(test::run_rlplace("bench train --lanes 2" + args, output), 0);
   EXPECT_NE(output.find("--central"), std::string::npos) << output;
-  // --graphs: one timed run per value; on the CPU nothing is replayed.
-  ASSERT_EQ(test::run_rlplace("bench train --central --json --graphs 0 1" + args, output), 0) << output;
-  const auto graphs = nlohmann::json::parse(output)["collect"];
-  ASSERT_EQ(graphs.size(), 2u);
-  EXPECT_FALSE(graphs[0]["graphs"].get<bool>());
-  EXPECT_TRUE(graphs[1]["graphs"].get<bool>());
-  EXPECT_EQ(graphs[1]["graph_replays"].get<int64_t>(), 0);
-  EXPECT_NE(test::run_rlplace("bench train --central --graphs 2" + args, output), 0);
-  EXPECT_NE(test::run_rlplace("bench train --graphs 1" + args, output), 0);
-  EXPECT_NE(output.find("--central"), std::string::npos) << output;
 }
 
 // The timed collection is a second run of the same episodes (the environments built by the
