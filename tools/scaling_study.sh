@@ -12,8 +12,9 @@
 # cpu or cuda. HELD_DIR: held-out chips (a folder with netlist.pb.txt[.gz] and initial.plc or
 # legalized.plc), evaluated greedily after every iteration of every run and never trained on.
 #
-# Environment: TOTAL_EPISODES (default 64) episodes per iteration over all training chips, so
-# an iteration costs about the same whatever N; SA_SECONDS (60) the `sa` budget the fine-tuning
+# Environment: BASE_CONFIG, a training configuration (JSON, docs/training.md) every run starts
+# from (study 2 of docs/scaling.md: docs/data/scaling_study2.json); TOTAL_EPISODES (default 64)
+# episodes per iteration over all training chips, so an iteration costs about the same whatever N; SA_SECONDS (60) the `sa` budget the fine-tuning
 # phase races against; FT_MINUTES (0: no fine-tuning phase) fine-tuning per held-out chip from
 # the policies of N = FT_NS (default: the smallest and largest N), and from scratch.
 #
@@ -38,7 +39,13 @@ plc_of() { if [[ -f $1/legalized.plc ]]; then echo "$1/legalized.plc"; else echo
 
 held_args=()
 for h in "$@"; do held_args+=(--eval-netlist "$(netlist_of "$h")" --eval-plc "$(plc_of "$h")"); done
-printf '{"device": "%s", "learner_threads": %d}\n' "$device" "$threads" >"$out/config.json"
+python3 - "${BASE_CONFIG:-}" "$device" "$threads" >"$out/config.json" <<'PY'
+import json, sys
+base, device, threads = sys.argv[1:]
+config = json.load(open(base)) if base else {}
+config.update({"device": device, "learner_threads": int(threads)})
+print(json.dumps(config))
+PY
 
 # Every command of a phase goes into one list; xargs runs JOBS of them at a time.
 run_list() { xargs -P "$jobs" -I{} bash -c '{}' <"$1"; }
