@@ -142,10 +142,13 @@ def main():
     chips = sorted(base)
     greedy = {c: base[c]["greedy"] for c in chips}
     runs = {}  # N -> seed -> points
+    iterations = {}  # N -> seed -> the run's last iteration (held-out chips may be evaluated less often)
     for d in glob.glob(os.path.join(out, "pre_N*_s*")):
         m = re.fullmatch(r"pre_N(\d+)_s(\d+)", os.path.basename(d))
         if m and os.path.isfile(os.path.join(d, "metrics.csv")):
-            runs.setdefault(int(m[1]), {})[int(m[2])] = held_out_curve(read_rows(os.path.join(d, "metrics.csv")), chips, greedy)
+            rows = read_rows(os.path.join(d, "metrics.csv"))
+            runs.setdefault(int(m[1]), {})[int(m[2])] = held_out_curve(rows, chips, greedy)
+            iterations.setdefault(int(m[1]), {})[int(m[2])] = int(rows[-1]["iteration"]) if rows else 0
     ns = sorted(runs)
     budgets = [minutes / 4, minutes / 2, minutes]
     p = print
@@ -162,7 +165,7 @@ def main():
             if vals:
                 by_budget[b].append((n, mu, sd))
             cells.append(f"{mu:.4f} +- {sd:.4f}")
-        iters = [len(runs[n][s]) - 1 for s in runs[n]]
+        iters = [iterations[n][s] for s in runs[n]]
         p(f"| {n} | " + " | ".join(cells) + f" | {min(iters)}-{max(iters)} | {len(runs[n])} |")
     # Runs of one seed start from the same weights whatever N, so the change since iteration 0
     # is a paired measure: the initial weights' luck, which dominates L early on, cancels.
