@@ -39,6 +39,7 @@ plc_of() { if [[ -f $1/legalized.plc ]]; then echo "$1/legalized.plc"; else echo
 
 held_args=()
 for h in "$@"; do held_args+=(--eval-netlist "$(netlist_of "$h")" --eval-plc "$(plc_of "$h")"); done
+[[ -z ${BASE_CONFIG:-} || -f $BASE_CONFIG ]] || { echo "scaling_study: BASE_CONFIG $BASE_CONFIG: no such file" >&2; exit 2; }
 python3 - "${BASE_CONFIG:-}" "$device" "$threads" >"$out/config.json" <<'PY'
 import json, sys
 base, device, threads = sys.argv[1:]
