@@ -10,6 +10,9 @@
 #   tar czf - OUT_DIR | split -b 15m - "$OUT/runs.tgz.part-"      (then, next call)
 #   cat CARRIED/runs.tgz.part-* | tar xzf -
 set -euo pipefail
+# The body is one block, read whole before it runs: bash reads a script as it goes, and an edit
+# to this file during a run of minutes or hours would otherwise change the running job.
+{
 cd "$(dirname "$0")/.."
 rlplace=$1 out=$2 minutes=$3 seeds=$4 workers=$5
 shift 5
@@ -39,3 +42,4 @@ status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 [ $status = 0 ] || echo "finetune_vs_scratch: a run failed; see $out/*.log" >&2
 exit $status
+}

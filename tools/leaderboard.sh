@@ -6,6 +6,9 @@
 # RLPLACE: the binary whose registry to use (rlplace-torch includes the rl placer).
 # Writes OUTDIR/CHIP/quality.{md,csv,json} and OUTDIR/leaderboard.md, every chip's table.
 set -euo pipefail
+# The body is one block, read whole before it runs: bash reads a script as it goes, and an edit
+# to this file during a run of minutes or hours would otherwise change the running job.
+{
 cd "$(dirname "$0")/.."
 bin=$1 seconds=$2 out=$3 seeds=${4:-1}
 mkdir -p "$out"
@@ -35,3 +38,4 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
   done
 } >"$out/leaderboard.md"
 exit $status
+}

@@ -22,6 +22,9 @@
 # and their metrics.csv), OUT/ft_<from>_s<seed>_<chip>/ and finally OUT/scaling.md, the tables
 # and fits of tools/fit_scaling.py.
 set -euo pipefail
+# The body is one block, read whole before it runs: bash reads a script as it goes, and an edit
+# to this file during a run of minutes or hours would otherwise change the running job.
+{
 cd "$(dirname "$0")/.."
 build=$1 corpus=$2 out=$3 ns=$4 seeds=$5 minutes=$6 jobs=$7 device=$8
 shift 8
@@ -112,3 +115,5 @@ fi
 
 python3 tools/fit_scaling.py "$out" "$minutes" >"$out/scaling.md"
 cat "$out/scaling.md"
+exit
+}

@@ -11,6 +11,9 @@
 # CHIP_DIR: a folder with netlist.pb.txt[.gz] and legalized.plc or initial.plc (the first found).
 # Writes OUT/ttq.csv: chip,method,budget,seed,proxy,legal.
 set -euo pipefail
+# The body is one block, read whole before it runs: bash reads a script as it goes, and an edit
+# to this file during a run of minutes or hours would otherwise change the running job.
+{
 cd "$(dirname "$0")/.."
 build=$1 tilos=$2 out=$3 budgets=$4 seeds=$5 threads=$6 policy=$7 device=$8
 shift 8
@@ -75,3 +78,5 @@ for budget in $budgets; do
   done
 done
 cat "$csv"
+exit
+}
