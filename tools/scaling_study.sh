@@ -10,13 +10,15 @@
 # pretraining wall-clock per run (every run gets the same, whatever its N). JOBS: runs at once,
 # each with THREADS (env, default 1) collector threads and as many learner threads. DEVICE:
 # cpu or cuda. HELD_DIR: held-out chips (a folder with netlist.pb.txt[.gz] and initial.plc or
-# legalized.plc), evaluated greedily after every iteration of every run and never trained on.
+# legalized.plc), evaluated greedily after every iteration of every run (or every
+# `eval_every`-th, where BASE_CONFIG says so) and never trained on.
 #
 # Environment: BASE_CONFIG, a training configuration (JSON, docs/training.md) every run starts
 # from (study 2 of docs/scaling.md: docs/data/scaling_study2.json); TOTAL_EPISODES (default 64)
-# episodes per iteration over all training chips, so an iteration costs about the same whatever N; SA_SECONDS (60) the `sa` budget the fine-tuning
-# phase races against; FT_MINUTES (0: no fine-tuning phase) fine-tuning per held-out chip from
-# the policies of N = FT_NS (default: the smallest and largest N), and from scratch.
+# episodes per iteration over all training chips, so an iteration costs about the same whatever
+# N; SA_SECONDS (60) the `sa` budget the fine-tuning phase races against; FT_MINUTES (0: no
+# fine-tuning phase) fine-tuning per held-out chip from the policies of N = FT_NS (default: the
+# smallest and largest N), and from scratch.
 #
 # Writes OUT/baselines.csv (chip,method,proxy: greedy and sa), OUT/pre_N<N>_s<seed>/ (runs
 # and their metrics.csv), OUT/ft_<from>_s<seed>_<chip>/ and finally OUT/scaling.md, the tables
