@@ -2,12 +2,13 @@
 """Tables, fits and pictures of a scaling study run by tools/scaling_study.sh (docs/scaling.md).
 
   fit_scaling.py OUT MINUTES > OUT/scaling.md
+  fit_scaling.py OUT ITERATIONS --iterations > OUT/scaling.md   (runs stopped at an iteration count)
 
 The quality of a policy on the held-out chips is L: the mean, over the held-out chips, of its
 greedy placement's proxy cost divided by the greedy placer's on the same chip (below 1: the
 policy places better than the greedy placer). L(N) = L_inf + a * N^-alpha is fitted to the
 seed means by least squares (alpha on a grid, L_inf and a exact for each alpha); the same form
-in compute (minutes) for each N. Standard library only: the study runs where numpy is not.
+in compute (minutes, or iterations with --iterations) for each N. Standard library only: the study runs where numpy is not.
 Writes OUT/scaling_n.svg and OUT/scaling_compute.svg beside it.
 """
 import csv
@@ -41,8 +42,8 @@ def load_baselines(out):
     return base
 
 
-def held_out_curve(rows, chips, greedy):
-    """(elapsed minutes, L, per-chip ratios) for every row that evaluated every held-out chip."""
+def held_out_curve(rows, chips, greedy, by_iterations=False):
+    """(elapsed minutes or iteration, L, per-chip ratios) for every row that evaluated every held-out chip."""
     points = []
     for r in rows:
         ratios = {}
@@ -52,12 +53,25 @@ def held_out_curve(rows, chips, greedy):
                 break
             ratios[c] = float(r[key]) / greedy[c]
         else:
-            points.append((float(r["elapsed_s"]) / 60, sum(ratios.values()) / len(ratios), ratios))
+            x = float(r["iteration"]) if by_iterations else float(r["elapsed_s"]) / 60
+            points.append((x, sum(ratios.values()) / len(ratios), ratios))
     return points
 
 
+def training_chips_learned(rows):
+    """The policy's greedy proxy on its own training chips, last evaluation over first, averaged
+    over the chips: below 1, the run learned the chips it trained on."""
+    keys = [k for k in rows[0] if k.endswith("/greedy_proxy") and not k.startswith("eval:")] if rows else []
+    ratios = []
+    for k in keys:
+        vals = [float(r[k]) for r in rows if r.get(k)]
+        if len(vals) >= 2 and vals[0] > 0:
+            ratios.append(vals[-1] / vals[0])
+    return statistics.fmean(ratios) if ratios else None
+
+
 def at_budget(points, minutes):
-    """The policy as it stood at `minutes`: the last evaluation no later than that."""
+    """The policy as it stood at `minutes` (or iterations): the last evaluation no later than that."""
     before = [p for p in points if p[0] <= minutes + 1e-9]
     return before[-1] if before else None
 
@@ -138,23 +152,27 @@ def svg_plot(path, title, xlabel, series, log_x=True, hline=None):
 
 def main():
     out, minutes = sys.argv[1], float(sys.argv[2])
+    by_iterations = "--iterations" in sys.argv[3:]
+    unit = "iterations" if by_iterations else "min"
     base = load_baselines(out)
     chips = sorted(base)
     greedy = {c: base[c]["greedy"] for c in chips}
     runs = {}  # N -> seed -> points
     iterations = {}  # N -> seed -> the run's last iteration (held-out chips may be evaluated less often)
+    learned = {}  # N -> seed -> training chips, last greedy proxy over first
     for d in glob.glob(os.path.join(out, "pre_N*_s*")):
         m = re.fullmatch(r"pre_N(\d+)_s(\d+)", os.path.basename(d))
         if m and os.path.isfile(os.path.join(d, "metrics.csv")):
             rows = read_rows(os.path.join(d, "metrics.csv"))
-            runs.setdefault(int(m[1]), {})[int(m[2])] = held_out_curve(rows, chips, greedy)
+            runs.setdefault(int(m[1]), {})[int(m[2])] = held_out_curve(rows, chips, greedy, by_iterations)
+            learned.setdefault(int(m[1]), {})[int(m[2])] = training_chips_learned(rows)
             iterations.setdefault(int(m[1]), {})[int(m[2])] = int(rows[-1]["iteration"]) if rows else 0
     ns = sorted(runs)
     budgets = [minutes / 4, minutes / 2, minutes]
     p = print
     p(f"Held-out chips: {', '.join(chips)}. L = mean over them of (policy's greedy proxy / greedy placer's proxy); "
       f"below 1 beats the greedy placer. Mean +- standard deviation over seeds.\n")
-    p("| N | " + " | ".join(f"L at {b:g} min" for b in budgets) + " | iterations | seeds |")
+    p("| N | " + " | ".join(f"L at {b:g} {unit}" for b in budgets) + " | iterations | seeds |")
     p("|---|" + "---|" * (len(budgets) + 2))
     by_budget = {b: [] for b in budgets}
     for n in ns:
@@ -171,7 +189,7 @@ def main():
     # is a paired measure: the initial weights' luck, which dominates L early on, cancels.
     p("\nChange of L since the run's own iteration 0 (the same initial weights for every N of a seed; "
       "negative: training improved the held-out chips):\n")
-    p("| N | " + " | ".join(f"at {b:g} min" for b in budgets) + " |")
+    p("| N | " + " | ".join(f"at {b:g} {unit}" for b in budgets) + " |")
     p("|---|" + "---|" * len(budgets))
     for n in ns:
         cells = []
@@ -186,7 +204,7 @@ def main():
     for b in budgets:
         f = fit_power_law([n for n, _, _ in by_budget[b]], [m for _, m, _ in by_budget[b]])
         if f is None:
-            p(f"| {b:g} min | too few N to fit | | | | |")
+            p(f"| {b:g} {unit} | too few N to fit | | | | |")
             continue
         l_inf, a, alpha, rms = f
         # A trend smaller than the seeds' own spread is no trend: say so rather than extrapolate.
@@ -200,7 +218,7 @@ def main():
             # With alpha near 0 the fit is nearly linear in log N and never flattens within 2^20.
             flat = f"doubling gains less than the fit's rms beyond N = {sat}" if sat else "no saturation within N = 2^20"
             verdict = f"{'improves' if gain > 0 else 'worsens'} with N by {abs(gain):.4f} from N={n_lo} to {n_hi}; {flat}"
-        p(f"| {b:g} min | {l_inf:.4f} | {a:.4f} | {alpha:.2f} | {rms:.4f} | {verdict} |")
+        p(f"| {b:g} {unit} | {l_inf:.4f} | {a:.4f} | {alpha:.2f} | {rms:.4f} | {verdict} |")
     p("\nPer held-out chip at the full budget (ratio to the greedy placer, mean over seeds):\n")
     p("| chip | greedy placer (proxy) | sa / greedy | " + " | ".join(f"N={n}" for n in ns) + " |")
     p("|---|---|---|" + "---|" * len(ns))
@@ -212,7 +230,16 @@ def main():
         sa = base[c].get("sa", float("nan")) / greedy[c]
         p(f"| {c} | {greedy[c]:.4f} | {sa:.4f} | " + " | ".join(cells) + " |")
     # Compute scaling: every evaluation of every run, binned by time.
-    p("\nFits of L(C) = L_inf + a C^-alpha over wall-clock minutes C, per N (all evaluations of all seeds):\n")
+    p("\nTraining chips, the policy's greedy proxy at the last evaluation over the first (mean over the run's chips; "
+      "below 1: the run learned the chips it trained on), per seed:\n")
+    p("| N | mean | seeds |")
+    p("|---|---|---|")
+    for n in ns:
+        vals = [learned[n][s] for s in sorted(learned[n]) if learned[n][s] is not None]
+        p(f"| {n} | {mean_sd(vals)[0]:.3f} | " + ", ".join(f"{v:.3f}" for v in vals) + " |" if vals
+          else f"| {n} | (one evaluation) | |")
+    what = "iterations" if by_iterations else "wall-clock minutes"
+    p(f"\nFits of L(C) = L_inf + a C^-alpha over {what} C, per N (all evaluations of all seeds):\n")
     p("| N | L_inf | a | alpha | rms | verdict |")
     p("|---|---|---|---|---|---|")
     compute_series = []
@@ -235,9 +262,10 @@ def main():
                    if abs(change) < spread else f"{'improves' if change < 0 else 'worsens'} by {abs(change):.4f} over the run")
         p(f"| {n} | {f[0]:.4f} | {f[1]:.4f} | {f[2]:.2f} | {f[3]:.4f} | {verdict} |")
     svg_plot(os.path.join(out, "scaling_n.svg"), "Held-out quality against training chips", "training chips N (log scale)",
-             [(f"{b:g} min", by_budget[b]) for b in budgets], hline=("greedy placer", 1.0))
-    svg_plot(os.path.join(out, "scaling_compute.svg"), "Held-out quality against pretraining time", "minutes (log scale)",
-             compute_series, hline=("greedy placer", 1.0))
+             [(f"{b:g} {unit}", by_budget[b]) for b in budgets], hline=("greedy placer", 1.0))
+    axis = "iterations" if by_iterations else "minutes"
+    svg_plot(os.path.join(out, "scaling_compute.svg"), "Held-out quality against pretraining " + ("iterations" if by_iterations else "time"),
+             f"{axis} (log scale)", compute_series, hline=("greedy placer", 1.0))
     fine_tuning(out, chips, base)
 
 

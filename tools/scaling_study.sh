@@ -16,7 +16,10 @@
 # Environment: BASE_CONFIG, a training configuration (JSON, docs/training.md) every run starts
 # from (study 2 of docs/scaling.md: docs/data/scaling_study2.json); TOTAL_EPISODES (default 64)
 # episodes per iteration over all training chips, so an iteration costs about the same whatever
-# N; SA_SECONDS (60) the `sa` budget the fine-tuning phase races against; FT_MINUTES (0: no
+# N; EPISODES_PER_CHIP, instead, that many episodes per iteration for each training chip, so an
+# iteration's compute grows with N (study 3); ITERATIONS, a number of iterations every run stops
+# at (MINUTES still caps it); WORKERS, collector threads for some N, e.g. "16:4 4:2" (other N get
+# THREADS); SA_SECONDS (60) the `sa` budget the fine-tuning phase races against; FT_MINUTES (0: no
 # fine-tuning phase) fine-tuning per held-out chip from the policies of N = FT_NS (default: the
 # smallest and largest N), and from scratch.
 #
@@ -81,15 +84,18 @@ fi
 # Pretraining: N chips, fixed wall-clock, TOTAL_EPISODES per iteration over the N chips.
 : >"$out/pretrain.list"
 for n in $ns; do
-  per=$(( total / n )); (( per >= 1 )) || per=1
+  per=${EPISODES_PER_CHIP:-$(( total / n ))}; (( per >= 1 )) || per=1
+  workers=$threads
+  for w in ${WORKERS:-}; do [[ ${w%%:*} == "$n" ]] && workers=${w#*:}; done
+  budget="--minutes $minutes"; [[ -n ${ITERATIONS:-} ]] && budget+=" --iterations $ITERATIONS"
   train_args=()
   for ((i = 0; i < n; ++i)); do train_args+=(--netlist "$(netlist_of "${chips[i]}")" --plc "$(plc_of "${chips[i]}")"); done
   for seed in $seeds; do
     d=$out/pre_N${n}_s$seed
     [[ -f $d/done ]] && continue
     resume=""; [[ -f $d/state.json ]] && resume=--resume
-    echo "$build/rlplace-torch train ${train_args[*]} ${held_args[*]} --out $d --minutes $minutes --seed $seed" \
-      "--episodes-per-iteration $per --workers $threads --config $out/config.json --quiet $resume > $d.log 2>&1" \
+    echo "$build/rlplace-torch train ${train_args[*]} ${held_args[*]} --out $d $budget --seed $seed" \
+      "--episodes-per-iteration $per --workers $workers --config $out/config.json --quiet $resume > $d.log 2>&1" \
       "&& touch $d/done" >>"$out/pretrain.list"
   done
 done
@@ -115,7 +121,11 @@ if [[ $ft != 0 ]]; then
   run_list "$out/finetune.list"
 fi
 
-python3 tools/fit_scaling.py "$out" "$minutes" >"$out/scaling.md"
+if [[ -n ${ITERATIONS:-} ]]; then
+  python3 tools/fit_scaling.py "$out" "$ITERATIONS" --iterations >"$out/scaling.md"
+else
+  python3 tools/fit_scaling.py "$out" "$minutes" >"$out/scaling.md"
+fi
 cat "$out/scaling.md"
 exit
 }
