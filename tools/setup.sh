@@ -12,6 +12,7 @@ packages=(
   libcairo2-dev
   libmetis-dev
   libtorch-dev libgloo-dev
+  python3
 )
 missing=()
 for p in "${packages[@]}"; do
