@@ -8,7 +8,8 @@ The quality of a policy on the held-out chips is L: the mean, over the held-out 
 greedy placement's proxy cost divided by the greedy placer's on the same chip (below 1: the
 policy places better than the greedy placer). L(N) = L_inf + a * N^-alpha is fitted to the
 seed means by least squares (alpha on a grid, L_inf and a exact for each alpha); the same form
-in compute (minutes, or iterations with --iterations) for each N. Standard library only: the study runs where numpy is not.
+in compute (minutes, or iterations with --iterations) for each N. Standard library only: the
+study runs where numpy is not.
 Writes OUT/scaling_n.svg and OUT/scaling_compute.svg beside it.
 """
 import csv
@@ -153,7 +154,9 @@ def svg_plot(path, title, xlabel, series, log_x=True, hline=None):
 def main():
     out, minutes = sys.argv[1], float(sys.argv[2])
     by_iterations = "--iterations" in sys.argv[3:]
-    unit = "iterations" if by_iterations else "min"
+    # The compute axis: budgets and pictures in iterations or in wall-clock minutes.
+    axis = "iterations" if by_iterations else "minutes"
+    unit = axis if by_iterations else "min"
     base = load_baselines(out)
     chips = sorted(base)
     greedy = {c: base[c]["greedy"] for c in chips}
@@ -229,15 +232,17 @@ def main():
             cells.append(f"{mean_sd(vals)[0]:.4f}")
         sa = base[c].get("sa", float("nan")) / greedy[c]
         p(f"| {c} | {greedy[c]:.4f} | {sa:.4f} | " + " | ".join(cells) + " |")
-    # Compute scaling: every evaluation of every run, binned by time.
     p("\nTraining chips, the policy's greedy proxy at the last evaluation over the first (mean over the run's chips; "
       "below 1: the run learned the chips it trained on), per seed:\n")
     p("| N | mean | seeds |")
     p("|---|---|---|")
     for n in ns:
         vals = [learned[n][s] for s in sorted(learned[n]) if learned[n][s] is not None]
-        p(f"| {n} | {mean_sd(vals)[0]:.3f} | " + ", ".join(f"{v:.3f}" for v in vals) + " |" if vals
-          else f"| {n} | (one evaluation) | |")
+        if vals:
+            p(f"| {n} | {mean_sd(vals)[0]:.3f} | " + ", ".join(f"{v:.3f}" for v in vals) + " |")
+        else:
+            p(f"| {n} | (one evaluation) | |")
+    # Compute scaling: every evaluation of every run, binned along the axis.
     what = "iterations" if by_iterations else "wall-clock minutes"
     p(f"\nFits of L(C) = L_inf + a C^-alpha over {what} C, per N (all evaluations of all seeds):\n")
     p("| N | L_inf | a | alpha | rms | verdict |")
@@ -263,7 +268,6 @@ def main():
         p(f"| {n} | {f[0]:.4f} | {f[1]:.4f} | {f[2]:.2f} | {f[3]:.4f} | {verdict} |")
     svg_plot(os.path.join(out, "scaling_n.svg"), "Held-out quality against training chips", "training chips N (log scale)",
              [(f"{b:g} {unit}", by_budget[b]) for b in budgets], hline=("greedy placer", 1.0))
-    axis = "iterations" if by_iterations else "minutes"
     svg_plot(os.path.join(out, "scaling_compute.svg"), "Held-out quality against pretraining " + ("iterations" if by_iterations else "time"),
              f"{axis} (log scale)", compute_series, hline=("greedy placer", 1.0))
     fine_tuning(out, chips, base)

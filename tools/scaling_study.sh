@@ -81,7 +81,8 @@ if [[ ! -f $out/baselines.csv ]]; then
   mv "$out/baselines.csv.tmp" "$out/baselines.csv"
 fi
 
-# Pretraining: N chips, fixed wall-clock, TOTAL_EPISODES per iteration over the N chips.
+# Pretraining: N chips for MINUTES (or ITERATIONS), TOTAL_EPISODES per iteration shared by the N
+# chips or EPISODES_PER_CHIP each.
 : >"$out/pretrain.list"
 for n in $ns; do
   per=${EPISODES_PER_CHIP:-$(( total / n ))}; (( per >= 1 )) || per=1
@@ -121,11 +122,7 @@ if [[ $ft != 0 ]]; then
   run_list "$out/finetune.list"
 fi
 
-if [[ -n ${ITERATIONS:-} ]]; then
-  python3 tools/fit_scaling.py "$out" "$ITERATIONS" --iterations >"$out/scaling.md"
-else
-  python3 tools/fit_scaling.py "$out" "$minutes" >"$out/scaling.md"
-fi
+python3 tools/fit_scaling.py "$out" "${ITERATIONS:-$minutes}" ${ITERATIONS:+--iterations} >"$out/scaling.md"
 cat "$out/scaling.md"
 exit
 }
